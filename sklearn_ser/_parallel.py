@@ -1,0 +1,28 @@
+"""Fan-out over utterances through joblib (DESIGN §4: no fixed backend, no private pool)."""
+from __future__ import annotations
+
+from joblib import Parallel, delayed
+from tqdm.auto import tqdm
+
+from .exceptions import InvalidUtteranceError
+
+
+def _call(func, item, utterance_id):
+    try:
+        return func(item)
+    except InvalidUtteranceError:
+        raise
+    except Exception as exc:  # name the utterance whatever went wrong inside the feature code
+        raise InvalidUtteranceError(utterance_id, f"{type(exc).__name__}: {exc}") from exc
+
+
+def map_utterances(func, items, ids, n_jobs=None, progress=False, desc=None):
+    """``[func(item) for item in items]`` in parallel, in order, with an optional progress bar.
+
+    An exception is re-raised as :class:`InvalidUtteranceError` naming the utterance.
+    """
+    jobs = (delayed(_call)(func, item, uid) for item, uid in zip(items, ids))
+    results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
+    if progress:
+        results = tqdm(results, total=len(items), desc=desc, unit="utt", leave=False)
+    return list(results)

@@ -1,0 +1,226 @@
+"""Reading, resampling and validating utterances (DESIGN §1: the data contract).
+
+X entering a pipeline is a collection of utterances: file paths, in-memory waveforms, or a DataFrame
+with an ``audio`` column plus metadata. :func:`as_utterances` turns any of them into one list of
+sources and the metadata; :func:`load_utterances` reads and checks them all, in parallel, before any
+feature is computed, so a bad file among hundreds is named before heavy work starts.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import librosa
+import numpy as np
+import pandas as pd
+import soundfile as sf
+from joblib import Parallel, delayed
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from .exceptions import InvalidUtteranceError
+
+DEFAULT_SR = 16000
+#: Longest utterance accepted, in seconds. Longer recordings should be segmented first
+#: (a one-hour file is ~230 MB as float32 at 16 kHz; beyond that memory is the user's call).
+MAX_DURATION_S = 3600.0
+
+
+@dataclass(frozen=True)
+class Utterances:
+    """Normalised view of X: one source (path or waveform) and one id per utterance."""
+
+    sources: list
+    ids: list
+    meta: pd.DataFrame | None  # the input DataFrame, when X was one
+
+    def __len__(self):
+        return len(self.sources)
+
+    @property
+    def speakers(self):
+        """Speaker of each utterance, or None when X carries no ``speaker`` column."""
+        if self.meta is None or "speaker" not in self.meta.columns:
+            return None
+        return self.meta["speaker"].to_numpy()
+
+
+def _is_path(value) -> bool:
+    return isinstance(value, (str, os.PathLike))
+
+
+def as_utterances(X) -> Utterances:
+    """Normalise any accepted form of X (DESIGN §1) into :class:`Utterances`.
+
+    Accepted: a 1-D sequence of paths and/or 1-D waveforms, a 2-D float array (one equal-length
+    waveform per row), a Series of those, or a DataFrame with an ``audio`` column.
+    """
+    meta = None
+    if isinstance(X, pd.DataFrame):
+        if "audio" not in X.columns:
+            raise ValueError(
+                "a DataFrame X needs an 'audio' column of file paths or waveforms; "
+                f"got columns {list(X.columns)}"
+            )
+        meta = X
+        values = list(X["audio"])
+        labels = [f"row {idx!r}" for idx in X.index]
+    elif isinstance(X, pd.Series):
+        values = list(X)
+        labels = [f"row {idx!r}" for idx in X.index]
+    elif isinstance(X, np.ndarray) and X.dtype != object and X.ndim == 2:
+        values = list(X)
+        labels = [f"utterance #{i}" for i in range(len(values))]
+    elif isinstance(X, np.ndarray) and X.ndim != 1:
+        raise ValueError(
+            f"X must be a 1-D collection of utterances (paths or waveforms) or a 2-D float array "
+            f"of equal-length waveforms; got an array of shape {X.shape}"
+        )
+    elif isinstance(X, (str, os.PathLike)):
+        raise TypeError("X must be a collection of utterances, not a single path; wrap it in a list")
+    else:
+        try:
+            values = list(X)
+        except TypeError:
+            raise TypeError(f"X must be a collection of utterances; got {type(X).__name__}") from None
+        labels = [f"utterance #{i}" for i in range(len(values))]
+    ids = [str(v) if _is_path(v) else label for v, label in zip(values, labels)]
+    return Utterances(sources=values, ids=ids, meta=meta)
+
+
+def check_waveform(y, utterance_id: str) -> np.ndarray:
+    """Return ``y`` as a float32 1-D array, or raise naming the utterance and the problem."""
+    try:
+        y = np.asarray(y)
+    except Exception as exc:  # ragged nested lists and the like
+        raise InvalidUtteranceError(utterance_id, f"cannot be read as an array ({exc})") from None
+    if y.dtype == object or not (np.issubdtype(y.dtype, np.number) or y.dtype == bool):
+        raise InvalidUtteranceError(utterance_id, f"audio must be numeric, got dtype {y.dtype}")
+    if y.ndim != 1:
+        raise InvalidUtteranceError(
+            utterance_id, f"a waveform must be 1-D (mono samples), got shape {y.shape}"
+        )
+    if y.size == 0:
+        raise InvalidUtteranceError(utterance_id, "audio is empty (0 samples)")
+    y = y.astype(np.float32, copy=False)
+    if not np.all(np.isfinite(y)):
+        raise InvalidUtteranceError(utterance_id, "audio contains NaN or infinite samples")
+    if not np.any(y):
+        raise InvalidUtteranceError(utterance_id, "audio is all zeros (silent)")
+    return y
+
+
+def check_audio_file(path, utterance_id: str | None = None, max_duration_s: float = MAX_DURATION_S):
+    """Check that ``path`` exists and soundfile can decode its header; return its ``sf.info``."""
+    utterance_id = utterance_id or str(path)
+    if not Path(path).is_file():
+        raise InvalidUtteranceError(utterance_id, "file not found")
+    try:
+        info = sf.info(str(path))
+    except Exception as exc:
+        raise InvalidUtteranceError(utterance_id, f"cannot be decoded as audio ({exc})") from None
+    if info.frames == 0:
+        raise InvalidUtteranceError(utterance_id, "audio is empty (0 samples)")
+    if info.duration > max_duration_s:
+        raise InvalidUtteranceError(
+            utterance_id,
+            f"{info.duration:.0f} s is longer than the {max_duration_s:.0f} s limit; "
+            "segment long recordings first",
+        )
+    return info
+
+
+def read_audio(path, sr: int | None = DEFAULT_SR, mono: bool = True) -> np.ndarray:
+    """Read any file soundfile decodes as float32 in [-1, 1], mixed to mono, resampled to ``sr``.
+
+    ``sr=None`` keeps the file's own rate. Resampling uses soxr's high-quality mode.
+    """
+    y, file_sr = sf.read(str(path), dtype="float32", always_2d=True)
+    y = y.mean(axis=1) if mono else y.T
+    if sr is not None and file_sr != sr:
+        y = librosa.resample(y, orig_sr=file_sr, target_sr=sr, res_type="soxr_hq", axis=-1)
+    return np.ascontiguousarray(y, dtype=np.float32)
+
+
+def _load_one(source, utterance_id, sr, max_duration_s):
+    if _is_path(source):  # its header was checked by the caller
+        try:
+            source = read_audio(source, sr=sr)
+        except Exception as exc:
+            raise InvalidUtteranceError(utterance_id, f"cannot be decoded as audio ({exc})") from None
+    y = check_waveform(source, utterance_id)
+    if sr is not None and y.size > max_duration_s * sr:
+        raise InvalidUtteranceError(
+            utterance_id, f"longer than the {max_duration_s:.0f} s limit; segment it first"
+        )
+    return y
+
+
+def load_utterances(
+    X, sr: int = DEFAULT_SR, n_jobs=None, max_duration_s: float = MAX_DURATION_S
+) -> tuple[list[np.ndarray], Utterances]:
+    """Read and validate every utterance of X; return the waveforms and the normalised view.
+
+    File headers are checked first (cheap), so a missing or corrupt file is named before any
+    decoding; then files are decoded in parallel and every waveform is checked.
+    In-memory waveforms are taken to be at ``sr`` already.
+    """
+    utts = as_utterances(X)
+    if len(utts) == 0:
+        raise ValueError("X holds no utterances")
+    for source, uid in zip(utts.sources, utts.ids):
+        if _is_path(source):
+            check_audio_file(source, uid, max_duration_s)
+    waves = Parallel(n_jobs=n_jobs)(
+        delayed(_load_one)(s, uid, sr, max_duration_s) for s, uid in zip(utts.sources, utts.ids)
+    )
+    return waves, utts
+
+
+def with_audio(utts: Utterances, waves: list) -> object:
+    """Put loaded waveforms back into X's own form (a DataFrame keeps its metadata)."""
+    column = np.empty(len(waves), dtype=object)
+    column[:] = waves
+    if utts.meta is None:
+        return column
+    out = utts.meta.copy()
+    out["audio"] = column
+    return out
+
+
+class AudioLoader(TransformerMixin, BaseEstimator):
+    """Read utterances into float32 mono waveforms at one sample rate.
+
+    Parameters
+    ----------
+    sr : int, default=16000
+        Target sample rate; files at other rates are resampled (soxr, high quality).
+        In-memory waveforms are taken to be at this rate already.
+    n_jobs : int, default=None
+        Files decoded in parallel through :class:`joblib.Parallel`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ser.audio import AudioLoader
+    >>> out = AudioLoader().fit_transform([np.ones(800), np.linspace(-1, 1, 1600)])
+    >>> [w.shape for w in out], out[0].dtype
+    ([(800,), (1600,)], dtype('float32'))
+    """
+
+    def __init__(self, sr=DEFAULT_SR, n_jobs=None):
+        self.sr = sr
+        self.n_jobs = n_jobs
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        waves, utts = load_utterances(X, sr=self.sr, n_jobs=self.n_jobs)
+        return with_audio(utts, waves)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.input_tags.two_d_array = False
+        return tags

@@ -1,0 +1,17 @@
+"""Corpus readers, multi-corpus aggregation, label mappings and a synthetic corpus."""
+from .corpora import (
+    READERS, CorpusLayoutError, load_corpus, read_cremad, read_emodb, read_iemocap,
+    read_manifest, read_ravdess, read_tess,
+)
+from .labels import (
+    FEELTRACE_LANDMARKS, KIM_LABEL_MAP, bin_five_levels, bin_low_mid_high, combine_corpora,
+    feeltrace_category,
+)
+from .synthetic import EMOTION_PROFILES, make_synthetic_corpus, synthesize_utterance
+
+__all__ = [
+    "READERS", "CorpusLayoutError", "load_corpus", "read_cremad", "read_emodb", "read_iemocap",
+    "read_manifest", "read_ravdess", "read_tess", "FEELTRACE_LANDMARKS", "KIM_LABEL_MAP",
+    "bin_five_levels", "bin_low_mid_high", "combine_corpora", "feeltrace_category",
+    "EMOTION_PROFILES", "make_synthetic_corpus", "synthesize_utterance",
+]

@@ -1,0 +1,85 @@
+"""Label maps across corpora, multi-corpus aggregation, and dimensional-to-categorical mappings."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+#: Kim et al. 2017's four-class subset: every corpus label that means one of them, else dropped.
+KIM_LABEL_MAP = {
+    "neutral": "neutral", "happy": "happy", "joy": "happy", "excited": "happy",
+    "sad": "sad", "sadness": "sad", "angry": "angry", "anger": "angry",
+}
+
+#: FEELTRACE landmarks (valence, arousal) of the four categories, Kim et al. 2017, Table 2.
+FEELTRACE_LANDMARKS = {
+    "neutral": (0.00, 0.00),
+    "happy": (0.74, 0.52),
+    "angry": (-0.77, 0.75),
+    "sad": (-0.70, -0.48),
+}
+
+
+def combine_corpora(corpora, label_map=None):
+    """Stack corpora into one DataFrame with a ``corpus`` column and corpus-prefixed speakers.
+
+    Parameters
+    ----------
+    corpora : dict of str -> DataFrame
+        Each as returned by a reader (``audio``, ``speaker``, ``label``, ...).
+    label_map : dict, or dict of str -> dict, optional
+        Maps each corpus's labels to shared names; rows whose label is not in the map are dropped
+        (e.g. :data:`KIM_LABEL_MAP`). A dict keyed by corpus name gives each corpus its own map.
+
+    Speakers become ``"<corpus>:<speaker>"`` so IDs never collide across corpora.
+    """
+    frames = []
+    for name, frame in corpora.items():
+        if ":" in name:
+            raise ValueError(f"corpus name {name!r} must not contain ':'")
+        frame = frame.copy()
+        mapping = label_map.get(name) if label_map and name in label_map else label_map
+        if mapping is not None:
+            frame["label"] = frame["label"].map(mapping)
+            frame = frame.dropna(subset=["label"])
+        frame["speaker"] = name + ":" + frame["speaker"].astype(str)
+        frame.insert(0, "corpus", name)
+        frames.append(frame)
+    if not frames:
+        raise ValueError("no corpora to combine")
+    return pd.concat(frames, ignore_index=True)
+
+
+def feeltrace_category(valence, arousal, landmarks=None):
+    """Category whose FEELTRACE landmark is nearest on average (Kim et al. 2017, §3).
+
+    ``valence`` and ``arousal`` are, per utterance, a number or a sequence of traced values in
+    [-1, 1]; the Euclidean distance to each landmark is averaged over the sequence and the category
+    with the smallest mean distance wins. Returns an array of category names.
+    """
+    landmarks = FEELTRACE_LANDMARKS if landmarks is None else landmarks
+    names = list(landmarks)
+    points = np.asarray([landmarks[n] for n in names], dtype=float)
+    out = []
+    for v, a in zip(np.atleast_1d(np.asarray(valence, dtype=object)),
+                    np.atleast_1d(np.asarray(arousal, dtype=object))):
+        trace = np.column_stack([np.atleast_1d(np.asarray(v, float)), np.atleast_1d(np.asarray(a, float))])
+        if not np.all(np.isfinite(trace)):
+            raise ValueError("valence/arousal traces must be finite")
+        distances = np.linalg.norm(trace[:, None, :] - points[None], axis=2).mean(axis=0)
+        out.append(names[int(np.argmin(distances))])
+    return np.asarray(out, dtype=object)
+
+
+def bin_low_mid_high(values, centre=3.0):
+    """Latif et al. 2017: low (< centre), mid (== centre), high (> centre) on IEMOCAP's 1-5 scale."""
+    values = np.asarray(values, dtype=float)
+    return np.where(values < centre, "low", np.where(values > centre, "high", "mid")).astype(object)
+
+
+def bin_five_levels(values, low=1.0, high=5.0):
+    """Wieser et al. 2020: five classes 1..5, rounding mean ratings to the nearest level."""
+    values = np.asarray(values, dtype=float)
+    if not np.all(np.isfinite(values)):
+        raise ValueError("ratings must be finite")
+    scaled = (values - low) / (high - low) * 4 + 1
+    return np.clip(np.floor(scaled + 0.5), 1, 5).astype(int)

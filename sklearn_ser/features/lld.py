@@ -1,0 +1,72 @@
+"""Frame-level low-level descriptors (LLDs) of Han et al. / Kim et al.'s handcrafted baseline.
+
+32 per frame, as in Kim et al. 2017 §4 ("F0, voice probability, zero-crossing-rate, 12-dimensional
+MFCC with root mean squared energy and those first time derivatives"): the INTERSPEECH 2009
+emotion-challenge descriptors, 10 ms apart.
+"""
+from __future__ import annotations
+
+import librosa
+import numpy as np
+
+LLD_NAMES = ["f0", "voicing_prob", "zcr"] + [f"mfcc{i}" for i in range(1, 13)] + ["rms"]
+LLD_NAMES = LLD_NAMES + [f"{name}_delta" for name in LLD_NAMES]
+
+
+def voicing_probability(y, sr, frame_length, hop_length, fmin, fmax):
+    """Peak of the normalised autocorrelation in the pitch-lag range, per frame (openSMILE's voiceProb).
+
+    Computed for all frames at once with one real FFT; frames are centred like librosa's.
+    """
+    padded = np.pad(y, frame_length // 2)
+    frames = librosa.util.frame(padded, frame_length=frame_length, hop_length=hop_length, axis=0)
+    frames = frames * np.hanning(frame_length).astype(np.float32)
+    n_fft = 2 * frame_length  # zero-padded so the autocorrelation is linear, not circular
+    power = np.abs(np.fft.rfft(frames, n=n_fft, axis=1)) ** 2
+    acf = np.fft.irfft(power, n=n_fft, axis=1)
+    lag_lo, lag_hi = int(sr // fmax), min(int(np.ceil(sr / fmin)), frame_length - 1)
+    energy = acf[:, 0]
+    peak = acf[:, lag_lo : lag_hi + 1].max(axis=1)
+    prob = np.divide(peak, energy, out=np.zeros_like(peak), where=energy > 1e-10)
+    return np.clip(prob, 0.0, 1.0)
+
+
+def frame_llds(
+    y,
+    sr=16000,
+    hop_length=160,
+    win_length=400,
+    pitch_length=640,
+    fmin=60.0,
+    fmax=500.0,
+    voicing_threshold=0.5,
+    delta_width=5,
+):
+    """The 32 LLDs of one waveform as a float32 array of shape (n_frames, 32).
+
+    Columns follow :data:`LLD_NAMES`. F0 comes from librosa's YIN and is set to 0 in frames whose
+    voicing probability is below ``voicing_threshold`` (as openSMILE does for unvoiced frames).
+    MFCC 1-12 (the 0th is left out; RMS energy carries the level) use a Hamming window of
+    ``win_length`` samples; pitch uses the longer ``pitch_length`` window so that two periods of
+    ``fmin`` fit. Frames are centred, so every descriptor has ``1 + len(y) // hop_length`` frames.
+    """
+    y = np.asarray(y, dtype=np.float32)
+    f0 = librosa.yin(
+        y, fmin=fmin, fmax=fmax, sr=sr, frame_length=pitch_length, hop_length=hop_length,
+        center=True, pad_mode="constant",
+    )
+    voicing = voicing_probability(y, sr, pitch_length, hop_length, fmin, fmax)
+    f0 = np.where(voicing >= voicing_threshold, f0, 0.0)
+    zcr = librosa.feature.zero_crossing_rate(
+        y, frame_length=win_length, hop_length=hop_length, center=True
+    )[0]
+    mfcc = librosa.feature.mfcc(
+        y=y, sr=sr, n_mfcc=13, n_fft=win_length, hop_length=hop_length, window="hamming",
+        n_mels=26, center=True, pad_mode="constant",
+    )[1:]
+    rms = librosa.feature.rms(y=y, frame_length=win_length, hop_length=hop_length, center=True,
+                              pad_mode="constant")[0]
+    n = min(len(f0), len(voicing), len(zcr), mfcc.shape[1], len(rms))
+    static = np.vstack([f0[:n], voicing[:n], zcr[:n], mfcc[:, :n], rms[:n]])
+    delta = librosa.feature.delta(static, width=delta_width, mode="nearest", axis=1)
+    return np.vstack([static, delta]).T.astype(np.float32)

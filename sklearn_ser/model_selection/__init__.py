@@ -1,0 +1,13 @@
+"""Speaker-independent splitters, validation splits, significance tests and evaluation."""
+from .evaluate import EvaluationReport, evaluate, make_cv
+from .significance import Comparison, compare_systems
+from .splitters import (
+    KimSpeakerSplit, LeaveOneSpeakerOut, SpeakerKFold, check_speaker_disjoint, speaker_corpus,
+)
+from .validation import SpeakerValidSplit, speaker_validation_split
+
+__all__ = [
+    "EvaluationReport", "evaluate", "make_cv", "Comparison", "compare_systems", "KimSpeakerSplit",
+    "LeaveOneSpeakerOut", "SpeakerKFold", "check_speaker_disjoint", "speaker_corpus",
+    "SpeakerValidSplit", "speaker_validation_split",
+]
