@@ -56,6 +56,8 @@ def as_utterances(X) -> Utterances:
     waveform per row), a Series of those, or a DataFrame with an ``audio`` column.
     """
     meta = None
+    if hasattr(X, "toarray") or type(X).__module__.startswith("scipy.sparse"):
+        raise TypeError("X is a sparse matrix; audio must be dense waveforms or file paths")
     if isinstance(X, pd.DataFrame):
         if "audio" not in X.columns:
             raise ValueError(
@@ -68,21 +70,33 @@ def as_utterances(X) -> Utterances:
     elif isinstance(X, pd.Series):
         values = list(X)
         labels = [f"row {idx!r}" for idx in X.index]
-    elif isinstance(X, np.ndarray) and X.dtype != object and X.ndim == 2:
-        values = list(X)
-        labels = [f"utterance #{i}" for i in range(len(values))]
-    elif isinstance(X, np.ndarray) and X.ndim != 1:
-        raise ValueError(
-            f"X must be a 1-D collection of utterances (paths or waveforms) or a 2-D float array "
-            f"of equal-length waveforms; got an array of shape {X.shape}"
-        )
     elif isinstance(X, (str, os.PathLike)):
         raise TypeError("X must be a collection of utterances, not a single path; wrap it in a list")
     else:
-        try:
-            values = list(X)
-        except TypeError:
-            raise TypeError(f"X must be a collection of utterances; got {type(X).__name__}") from None
+        if hasattr(X, "__array__") and not isinstance(X, np.ndarray):
+            X = np.asarray(X)
+        if isinstance(X, np.ndarray) and X.ndim == 2:
+            if X.shape[1] == 0:
+                raise ValueError(
+                    f"0 feature(s) (shape={X.shape}) while a minimum of 1 is required: "
+                    "every waveform has 0 samples"
+                )
+            values = list(X)  # one equal-length waveform per row
+        elif isinstance(X, np.ndarray) and X.ndim == 1 and X.dtype != object and X.dtype.kind not in "US":
+            raise ValueError(
+                "X is a 1-D numeric array: that is one waveform, not a collection of utterances. "
+                "Reshape your data: pass [waveform] for a single utterance"
+            )
+        elif isinstance(X, np.ndarray) and X.ndim != 1:
+            raise ValueError(
+                "X must be a 1-D collection of utterances (paths or waveforms) or a 2-D array of "
+                f"equal-length waveforms; got an array of shape {X.shape}"
+            )
+        else:
+            try:
+                values = list(X)
+            except TypeError:
+                raise TypeError(f"X must be a collection of utterances; got {type(X).__name__}") from None
         labels = [f"utterance #{i}" for i in range(len(values))]
     ids = [str(v) if _is_path(v) else label for v, label in zip(values, labels)]
     return Utterances(sources=values, ids=ids, meta=meta)
@@ -94,6 +108,13 @@ def check_waveform(y, utterance_id: str) -> np.ndarray:
         y = np.asarray(y)
     except Exception as exc:  # ragged nested lists and the like
         raise InvalidUtteranceError(utterance_id, f"cannot be read as an array ({exc})") from None
+    if y.dtype == object and y.ndim == 1:  # e.g. a row of a 2-D object array
+        try:
+            y = y.astype(np.float64)
+        except (TypeError, ValueError):
+            pass
+    if np.iscomplexobj(y):
+        raise InvalidUtteranceError(utterance_id, "Complex data not supported: audio must be real-valued")
     if y.dtype == object or not (np.issubdtype(y.dtype, np.number) or y.dtype == bool):
         raise InvalidUtteranceError(utterance_id, f"audio must be numeric, got dtype {y.dtype}")
     if y.ndim != 1:
@@ -156,6 +177,21 @@ def _load_one(source, utterance_id, sr, max_duration_s):
     return y
 
 
+def validate_utterances(X, max_duration_s: float = MAX_DURATION_S) -> Utterances:
+    """Cheap checks of every utterance, without decoding files: their form, file headers, and the
+    samples of in-memory waveforms. Raises naming the first bad utterance; returns the normalised view.
+    """
+    utts = as_utterances(X)
+    if len(utts) == 0:
+        raise ValueError("X holds no utterances")
+    for source, uid in zip(utts.sources, utts.ids):
+        if _is_path(source):
+            check_audio_file(source, uid, max_duration_s)
+        else:
+            check_waveform(source, uid)
+    return utts
+
+
 def load_utterances(
     X, sr: int = DEFAULT_SR, n_jobs=None, max_duration_s: float = MAX_DURATION_S
 ) -> tuple[list[np.ndarray], Utterances]:
@@ -165,12 +201,7 @@ def load_utterances(
     decoding; then files are decoded in parallel and every waveform is checked.
     In-memory waveforms are taken to be at ``sr`` already.
     """
-    utts = as_utterances(X)
-    if len(utts) == 0:
-        raise ValueError("X holds no utterances")
-    for source, uid in zip(utts.sources, utts.ids):
-        if _is_path(source):
-            check_audio_file(source, uid, max_duration_s)
+    utts = validate_utterances(X, max_duration_s)
     waves = Parallel(n_jobs=n_jobs)(
         delayed(_load_one)(s, uid, sr, max_duration_s) for s, uid in zip(utts.sources, utts.ids)
     )
@@ -213,6 +244,7 @@ class AudioLoader(TransformerMixin, BaseEstimator):
         self.n_jobs = n_jobs
 
     def fit(self, X, y=None):
+        validate_utterances(X)
         return self
 
     def transform(self, X):

@@ -7,7 +7,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._parallel import map_utterances
-from ..audio import DEFAULT_SR, load_utterances
+from ..audio import DEFAULT_SR, load_utterances, validate_utterances
 from .functionals import functional_names, functionals
 from .lld import LLD_NAMES, frame_llds
 from .speaker import standardize_per_speaker
@@ -54,7 +54,8 @@ class LLDFunctionals(TransformerMixin, BaseEstimator):
         self.progress = progress
 
     def fit(self, X, y=None):
-        # Stateless: nothing is learned from the training utterances.
+        # Stateless: nothing is learned; fit only checks the utterances (cheaply, no decoding).
+        validate_utterances(X)
         return self
 
     def transform(self, X):

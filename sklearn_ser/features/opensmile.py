@@ -7,7 +7,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._parallel import map_utterances
-from ..audio import DEFAULT_SR, load_utterances
+from ..audio import DEFAULT_SR, load_utterances, validate_utterances
 from .speaker import standardize_per_speaker
 
 FEATURE_SETS = ("eGeMAPSv02", "ComParE_2016")
@@ -59,6 +59,7 @@ class OpenSmileFunctionals(TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         _smile(self.feature_set)  # fail early on a missing extra or an unknown set
+        validate_utterances(X)
         return self
 
     def transform(self, X):
