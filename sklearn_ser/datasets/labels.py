@@ -28,16 +28,18 @@ def combine_corpora(corpora, label_map=None):
         Each as returned by a reader (``audio``, ``speaker``, ``label``, ...).
     label_map : dict, or dict of str -> dict, optional
         Maps each corpus's labels to shared names; rows whose label is not in the map are dropped
-        (e.g. :data:`KIM_LABEL_MAP`). A dict keyed by corpus name gives each corpus its own map.
+        (e.g. :data:`KIM_LABEL_MAP`). A dict of dicts keyed by corpus name gives each corpus its
+        own map; a corpus without one keeps its labels.
 
     Speakers become ``"<corpus>:<speaker>"`` so IDs never collide across corpora.
     """
+    per_corpus = bool(label_map) and all(isinstance(v, dict) for v in label_map.values())
     frames = []
     for name, frame in corpora.items():
         if ":" in name:
             raise ValueError(f"corpus name {name!r} must not contain ':'")
         frame = frame.copy()
-        mapping = label_map.get(name) if label_map and name in label_map else label_map
+        mapping = label_map.get(name) if per_corpus else label_map
         if mapping is not None:
             frame["label"] = frame["label"].map(mapping)
             frame = frame.dropna(subset=["label"])
