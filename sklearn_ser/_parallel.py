@@ -2,14 +2,20 @@
 from __future__ import annotations
 
 from joblib import Parallel, delayed
+from threadpoolctl import ThreadpoolController
 from tqdm.auto import tqdm
 
 from .exceptions import InvalidUtteranceError
 
+_THREADPOOLS = ThreadpoolController()
+
 
 def _call(func, item, utterance_id):
     try:
-        return func(item)
+        # One BLAS thread per utterance: parallelism comes from joblib, and a fixed summation
+        # order makes the output identical whatever n_jobs is.
+        with _THREADPOOLS.limit(limits=1):
+            return func(item)
     except InvalidUtteranceError:
         raise
     except Exception as exc:  # name the utterance whatever went wrong inside the feature code

@@ -16,19 +16,23 @@ LLD_NAMES = LLD_NAMES + [f"{name}_delta" for name in LLD_NAMES]
 def voicing_probability(y, sr, frame_length, hop_length, fmin, fmax):
     """Peak of the normalised autocorrelation in the pitch-lag range, per frame (openSMILE's voiceProb).
 
-    Computed for all frames at once with one real FFT; frames are centred like librosa's.
+    The windowed autocorrelation is divided by the window's own (Boersma 1993), so a periodic frame
+    scores close to 1 whatever its period. All frames at once with one real FFT; frames are centred
+    like librosa's.
     """
+    window = np.hanning(frame_length)
     padded = np.pad(y, frame_length // 2)
     frames = librosa.util.frame(padded, frame_length=frame_length, hop_length=hop_length, axis=0)
-    frames = frames * np.hanning(frame_length).astype(np.float32)
     n_fft = 2 * frame_length  # zero-padded so the autocorrelation is linear, not circular
-    power = np.abs(np.fft.rfft(frames, n=n_fft, axis=1)) ** 2
+    power = np.abs(np.fft.rfft(frames * window, n=n_fft, axis=1)) ** 2
     acf = np.fft.irfft(power, n=n_fft, axis=1)
+    window_acf = np.fft.irfft(np.abs(np.fft.rfft(window, n=n_fft)) ** 2, n=n_fft)
     lag_lo, lag_hi = int(sr // fmax), min(int(np.ceil(sr / fmin)), frame_length - 1)
-    energy = acf[:, 0]
-    peak = acf[:, lag_lo : lag_hi + 1].max(axis=1)
-    prob = np.divide(peak, energy, out=np.zeros_like(peak), where=energy > 1e-10)
-    return np.clip(prob, 0.0, 1.0)
+    lags = slice(lag_lo, lag_hi + 1)
+    energy = acf[:, :1]
+    normalised = np.divide(acf[:, lags], energy, out=np.zeros_like(acf[:, lags]), where=energy > 1e-10)
+    prob = (normalised / (window_acf[lags] / window_acf[0])).max(axis=1)
+    return np.clip(prob, 0.0, 1.0).astype(np.float32)
 
 
 def frame_llds(

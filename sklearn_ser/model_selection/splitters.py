@@ -120,5 +120,5 @@ def check_speaker_disjoint(groups, *index_sets):
     for k, idx in enumerate(index_sets):
         for speaker in np.unique(groups[np.asarray(idx, dtype=int)]):
             if speaker in seen and seen[speaker] != k:
-                raise AssertionError(f"speaker {speaker!r} appears in split parts {seen[speaker]} and {k}")
+                raise AssertionError(f"speaker {str(speaker)!r} appears in split parts {seen[speaker]} and {k}")
             seen[speaker] = k

@@ -1,0 +1,175 @@
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import wilcoxon
+from sklearn.dummy import DummyClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_ser.model_selection import (
+    KimSpeakerSplit, LeaveOneSpeakerOut, SpeakerKFold, SpeakerValidSplit, check_speaker_disjoint,
+    compare_systems, evaluate, speaker_validation_split,
+)
+from sklearn_ser.recipes import get_system
+
+
+def _speakers(n_per=5):
+    corpora = {"emodb": 10, "tess": 2 + 3, "iemocap": 7}
+    return np.array([f"{c}:{s}" for c, n in corpora.items() for s in range(n) for _ in range(n_per)])
+
+
+@pytest.mark.parametrize("splitter", [LeaveOneSpeakerOut(), SpeakerKFold(n_splits=4),
+                                      KimSpeakerSplit(n_splits=5, random_state=0)])
+def test_no_split_ever_shares_a_speaker(splitter):
+    groups = _speakers()
+    X = np.zeros((len(groups), 1))
+    splits = list(splitter.split(X, None, groups))
+    assert splits
+    for train, test in splits:
+        assert not set(groups[train]) & set(groups[test])
+        assert len(train) + len(test) <= len(groups)
+
+
+@pytest.mark.parametrize("splitter", [LeaveOneSpeakerOut(), SpeakerKFold(n_splits=2),
+                                      KimSpeakerSplit()])
+def test_splitters_refuse_to_run_without_speakers(splitter):
+    with pytest.raises(ValueError, match="groups=speakers"):
+        list(splitter.split(np.zeros((10, 1)), None, None))
+
+
+def test_kim_split_is_per_corpus_60_20_20_and_disjoint():
+    groups = _speakers()
+    corpus = np.array([g.split(":")[0] for g in groups])
+    splitter = KimSpeakerSplit(n_splits=5, random_state=1)
+    folds = list(splitter.split_with_validation(np.zeros(len(groups)), None, groups))
+    assert len(folds) == 5 == splitter.get_n_splits()
+    test_sets = []
+    for train, valid, test in folds:
+        check_speaker_disjoint(groups, train, valid, test)
+        assert len(train) + len(valid) + len(test) == len(groups)
+        for c, n in {"emodb": 10, "tess": 5, "iemocap": 7}.items():
+            n_speakers = [len(set(groups[idx][corpus[idx] == c])) for idx in (train, valid, test)]
+            assert n_speakers == [n - 2 * max(1, round(0.2 * n)), max(1, round(0.2 * n)), max(1, round(0.2 * n))]
+        test_sets.append(frozenset(groups[test]))
+    assert len(set(test_sets)) > 1  # fresh shuffles
+    with pytest.raises(ValueError, match="at least 3"):
+        list(KimSpeakerSplit().split(np.zeros(4), None, ["a:1", "a:1", "a:2", "a:2"]))
+
+
+def test_check_speaker_disjoint_catches_a_leak():
+    with pytest.raises(AssertionError, match="speaker 'b'"):
+        check_speaker_disjoint(np.array(["a", "b", "b", "c"]), [0, 1], [2, 3])
+
+
+def test_speaker_validation_split():
+    groups = np.repeat(list("abcdefghij"), 4)
+    train, valid = speaker_validation_split(groups, 0.2, random_state=0)
+    assert len(set(groups[valid])) == 2 and not set(groups[train]) & set(groups[valid])
+    with pytest.raises(ValueError, match="at least 2 speakers"):
+        speaker_validation_split(["a", "a"])
+
+
+def test_speaker_valid_split_with_skorch_holds_out_whole_speakers():
+    import torch
+    from skorch import NeuralNetClassifier
+    from skorch.callbacks import Callback
+
+    seen = {}
+
+    class Record(Callback):
+        def on_train_begin(self, net, X=None, y=None, **kwargs):
+            ds_train, ds_valid = net.get_split_datasets(X, y, groups=groups)
+            seen["train"], seen["valid"] = ds_train.indices, ds_valid.indices
+
+    class Linear(torch.nn.Module):  # skorch hands fit parameters (groups) to forward too
+        def __init__(self):
+            super().__init__()
+            self.layer = torch.nn.Linear(4, 2)
+
+        def forward(self, X, groups=None):
+            return torch.softmax(self.layer(X), dim=-1)
+
+    rng = np.random.default_rng(0)
+    groups = np.repeat(np.arange(10), 6)
+    X = rng.standard_normal((60, 4)).astype(np.float32)
+    y = rng.integers(0, 2, 60)
+    net = NeuralNetClassifier(
+        Linear, max_epochs=1,
+        train_split=SpeakerValidSplit(0.3, random_state=0), callbacks=[Record()], verbose=0,
+    )
+    net.fit(X, y, groups=groups)
+    assert len(set(groups[seen["valid"]])) == 3
+    assert not set(groups[seen["train"]]) & set(groups[seen["valid"]])
+    with pytest.raises(ValueError, match="groups=speakers"):
+        net.fit(X, y)
+
+
+def test_compare_systems_matches_scipy_and_gives_verdicts():
+    a = np.array([0.70, 0.72, 0.68, 0.75, 0.71, 0.74, 0.69, 0.73, 0.76, 0.70])
+    b = a - np.array([0.05, 0.04, 0.06, 0.03, 0.05, 0.02, 0.04, 0.05, 0.03, 0.06])
+    result = compare_systems(a, b, names=("3D", "2D"))
+    expected = wilcoxon(a, b)
+    assert result.pvalue == pytest.approx(expected.pvalue) and result.statistic == expected.statistic
+    assert result.verdict.startswith("3D is better than 2D") and result.mean_difference > 0
+    noisy = compare_systems(a, a + np.array([0.01, -0.02, 0.015, -0.01, 0.0, 0.02, -0.015, 0.01, -0.01, 0.005]))
+    assert noisy.verdict.startswith("no significant difference") and noisy.pvalue > 0.05
+    short = compare_systems(a[:5], b[:5])
+    assert "cannot reach" in short.verdict
+    assert compare_systems(a, a).pvalue == 1.0
+    with pytest.raises(ValueError, match="paired"):
+        compare_systems(a, b[:5])
+
+
+def test_evaluate_baseline_on_synthetic(small_corpus, tmp_path):
+    report = evaluate(get_system("baseline"), small_corpus, small_corpus["label"], cv="loso")
+    assert len(report.per_fold) == 6
+    assert set(report.per_fold.columns) >= {"fold", "test_speakers", "n_test", "ua", "wa"}
+    # 4 balanced classes: chance is 0.25; the synthetic corpus is learnable but not trivial
+    assert 0.45 < report.ua < 0.99
+    assert report.confusion.to_numpy().sum() == len(small_corpus)
+    assert report.per_class.loc["sad", "support"] == 36
+    assert report.ua == pytest.approx(np.mean(report.per_class["recall"]))
+    assert "pooled" in report.summary()
+    png = report.plot_confusion(tmp_path / "cm.png")
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    report.to_json(tmp_path / "r.json")
+    assert pd.read_json(tmp_path / "r.json", typ="series")["ua"] == pytest.approx(report.ua)
+
+
+def test_evaluate_precompute_gives_the_same_result(small_corpus):
+    X = small_corpus.iloc[::2]
+    pipe = get_system("baseline-spknorm")
+    fast = evaluate(pipe, X, X["label"], cv="kfold:3")
+    slow = evaluate(pipe, X, X["label"], cv="kfold:3", precompute=False)
+    np.testing.assert_array_equal(fast.y_pred, slow.y_pred)
+    assert "precompute_seconds" in fast.info and "precompute_seconds" not in slow.info
+
+
+def test_evaluate_dummy_sits_at_chance(small_corpus):
+    X = np.zeros((len(small_corpus), 1))
+    report = evaluate(DummyClassifier(strategy="most_frequent"), X, small_corpus["label"],
+                      groups=small_corpus["speaker"])
+    assert report.ua == pytest.approx(0.25)
+
+
+def test_evaluate_refuses_bad_setups(small_corpus):
+    X = np.zeros((len(small_corpus), 1))
+    with pytest.raises(ValueError, match="groups=speakers"):
+        evaluate(DummyClassifier(), X, small_corpus["label"])
+    with pytest.raises(ValueError, match="single class"):
+        evaluate(DummyClassifier(), X, ["sad"] * len(X), groups=small_corpus["speaker"])
+    # a class that only one speaker has: its fold tests a label the model never saw
+    y = small_corpus["label"].to_numpy().copy()
+    y[(small_corpus["speaker"] == "spk00").to_numpy()] = "bored"
+    with pytest.raises(ValueError, match=r"labels \['bored'\] were not among the classes"):
+        evaluate(LogisticRegression(), X, y, groups=small_corpus["speaker"])
+
+
+def test_single_class_in_fit_is_refused(small_corpus):
+    X = small_corpus.iloc[:6]
+    with pytest.raises(ValueError, match="class"):
+        get_system("baseline").fit(X, ["sad"] * 6)
