@@ -9,7 +9,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from .._parallel import map_utterances
 from ..audio import DEFAULT_SR, load_utterances, validate_utterances
 from .functionals import functional_names, functionals
-from .lld import LLD_NAMES, frame_llds
+from .lld import LLD_NAMES, compile_numba_kernels, frame_llds
 from .speaker import standardize_per_speaker
 
 
@@ -60,6 +60,7 @@ class LLDFunctionals(TransformerMixin, BaseEstimator):
 
     def transform(self, X):
         waves, utts = load_utterances(X, sr=self.sr, n_jobs=self.n_jobs)
+        compile_numba_kernels()
         rows = map_utterances(
             partial(_lld_functionals, sr=self.sr), waves, utts.ids, n_jobs=self.n_jobs,
             progress=self.progress, desc="LLD functionals",

@@ -6,6 +6,8 @@ emotion-challenge descriptors, 10 ms apart.
 """
 from __future__ import annotations
 
+from functools import cache
+
 import librosa
 import numpy as np
 
@@ -74,3 +76,12 @@ def frame_llds(
     static = np.vstack([f0[:n], voicing[:n], zcr[:n], mfcc[:, :n], rms[:n]])
     delta = librosa.feature.delta(static, width=delta_width, mode="nearest", axis=1)
     return np.vstack([static, delta]).T.astype(np.float32)
+
+
+@cache
+def compile_numba_kernels():
+    """Run :func:`frame_llds` once in this process, so librosa's numba kernels are compiled and
+    cached here before parallel workers start: workers that compile them at the same time race
+    on numba's on-disk cache and can leave it corrupt (later runs then crash with SIGSEGV).
+    """
+    frame_llds(np.random.default_rng(0).standard_normal(1600).astype(np.float32))
