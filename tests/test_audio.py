@@ -118,3 +118,11 @@ def test_x_forms_are_checked():
         as_utterances("a.wav")
     with pytest.raises(ValueError, match="no utterances"):
         load_utterances([])
+
+
+def test_loader_order_and_subset_invariance(wav_files):
+    loader = AudioLoader().fit(wav_files)
+    full = loader.transform(wav_files)
+    part = loader.transform([wav_files[2], wav_files[0]])
+    np.testing.assert_array_equal(part[0], full[2])
+    np.testing.assert_array_equal(part[1], full[0])

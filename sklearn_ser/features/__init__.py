@@ -1,12 +1,32 @@
-"""Features: pure functions on numpy arrays under thin, stateless sklearn transformers."""
+"""Features: pure functions on numpy arrays under thin, stateless sklearn transformers.
+
+Dense representations (fixed shape per utterance) are float32 arrays with utterances on the first
+axis; segmented ones are 1-D object arrays of per-utterance float32 segment arrays (see
+:mod:`sklearn_ser.features.segments`).
+"""
 from .functionals import FUNCTIONAL_NAMES, functional_names, functionals
 from .handcrafted import LLDFunctionals
 from .lld import LLD_NAMES, frame_llds, voicing_probability
 from .opensmile import OpenSmileFunctionals
-from .speaker import standardize_per_speaker
+from .representations import (
+    KimSpectrogramVolumes, LatifLogMelSegments, LLDContextFrames, RawSubsequences,
+    WieserMFCCWindows, WieserRawWindows, ZhangMelClips, ZhangMelSegments, ZhangRawSegments,
+)
+from .segments import context_stack, ragged, segment_rows, stack_segments
+from .speaker import minmax_gain_per_speaker, standardize_per_speaker
+from .spectral import log_mel_spectrogram, log_spectrogram, mfcc, power_spectrogram
+
+REPRESENTATIONS = (
+    KimSpectrogramVolumes, LLDContextFrames, RawSubsequences, LatifLogMelSegments,
+    ZhangRawSegments, ZhangMelSegments, ZhangMelClips, WieserRawWindows, WieserMFCCWindows,
+)
 
 __all__ = [
-    "FUNCTIONAL_NAMES", "LLD_NAMES", "LLDFunctionals", "OpenSmileFunctionals",
-    "frame_llds", "functional_names", "functionals", "standardize_per_speaker",
+    "FUNCTIONAL_NAMES", "LLD_NAMES", "LLDFunctionals", "OpenSmileFunctionals", "REPRESENTATIONS",
+    "KimSpectrogramVolumes", "LatifLogMelSegments", "LLDContextFrames", "RawSubsequences",
+    "WieserMFCCWindows", "WieserRawWindows", "ZhangMelClips", "ZhangMelSegments",
+    "ZhangRawSegments", "context_stack", "frame_llds", "functional_names", "functionals",
+    "log_mel_spectrogram", "log_spectrogram", "mfcc", "minmax_gain_per_speaker",
+    "power_spectrogram", "ragged", "segment_rows", "stack_segments", "standardize_per_speaker",
     "voicing_probability",
 ]

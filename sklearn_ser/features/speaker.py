@@ -30,3 +30,28 @@ def standardize_per_speaker(features, speakers):
         std = block.std(axis=0)
         out[rows] = (block - block.mean(axis=0)) / np.where(std > 1e-12, std, 1.0)
     return out.astype(np.float32)
+
+
+def minmax_gain_per_speaker(waves, speakers):
+    """Scale each speaker's audio so that its smallest sample maps to -1 and its largest to +1
+    (Kim et al. 2017: "min-max normalisation of gains per speaker"), with one min and max per
+    speaker over all of that speaker's utterances in ``waves``.
+
+    With ``speakers=None`` each utterance is its own speaker, with a warning.
+    """
+    if speakers is None:
+        warnings.warn(
+            "per-speaker gain normalisation needs a 'speaker' column in X; normalising each "
+            "utterance on its own", UserWarning, stacklevel=3,
+        )
+        speakers = np.arange(len(waves))
+    speakers = np.asarray(speakers)
+    out = list(waves)
+    for speaker in np.unique(speakers):
+        rows = np.flatnonzero(speakers == speaker)
+        low = min(float(waves[i].min()) for i in rows)
+        high = max(float(waves[i].max()) for i in rows)
+        span = high - low if high > low else 1.0
+        for i in rows:
+            out[i] = ((waves[i] - low) * (2.0 / span) - 1.0).astype(np.float32)
+    return out

@@ -1,0 +1,501 @@
+"""The input representations of the four papers, as stateless transformers (DESIGN §1, §2).
+
+Each transformer reads utterances (paths, waveforms or a DataFrame), computes one representation per
+utterance with the pure functions of :mod:`.spectral` and :mod:`.segments`, and returns either a dense
+float32 array (fixed shape per utterance) or a ragged object array of per-utterance segment arrays
+(see :mod:`.segments`). Before any computing, the output size of every utterance is checked against
+``max_output_mb``, so a one-hour file is refused with a clear error instead of exhausting memory.
+"""
+from __future__ import annotations
+
+import librosa
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from .._parallel import map_utterances
+from ..audio import DEFAULT_SR, load_utterances, validate_utterances
+from ..exceptions import InvalidUtteranceError
+from .lld import compile_numba_kernels, frame_llds
+from .segments import context_stack, long_utterance_windows, ragged, segment_count, segment_rows
+from .speaker import minmax_gain_per_speaker
+from .spectral import log_mel_spectrogram, log_spectrogram, mfcc, n_frames_for, power_to_db
+
+_SILENCE_DB = float(power_to_db(np.float32(0.0)))  # the dB value of zero power: pad value
+
+
+class _Representation(TransformerMixin, BaseEstimator):
+    """Shared transform: load and check, (optionally) normalise gain, size check, map, assemble."""
+
+    _ragged = True  # one array of segments per utterance; False: a dense stack
+
+    def fit(self, X, y=None):
+        validate_utterances(X)  # stateless: fit only checks the utterances, cheaply
+        return self
+
+    def output_shape(self, n_samples):
+        """Shape of one utterance's representation, from its length in samples."""
+        raise NotImplementedError
+
+    def _one(self, y):
+        raise NotImplementedError
+
+    def _prepare(self, waves, utts):
+        return waves
+
+    def transform(self, X):
+        waves, utts = load_utterances(X, sr=self.sr, n_jobs=self.n_jobs)
+        limit = self.max_output_mb * 2**20
+        for y, uid in zip(waves, utts.ids):
+            size = 4 * int(np.prod(self.output_shape(len(y))))
+            if size > limit:
+                raise InvalidUtteranceError(
+                    uid, f"{len(y) / self.sr:.0f} s of audio gives {size / 2**20:.0f} MB of "
+                    f"{type(self).__name__} features, above max_output_mb={self.max_output_mb}; "
+                    "cut long recordings into utterances first",
+                )
+        waves = self._prepare(waves, utts)
+        rows = map_utterances(self._one, waves, utts.ids, n_jobs=self.n_jobs,
+                              progress=self.progress, desc=type(self).__name__)
+        return ragged(rows) if self._ragged else np.stack(rows)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        return tags
+
+
+class _GainNormalised(_Representation):
+    def _prepare(self, waves, utts):
+        if self.gain_norm == "speaker":
+            return minmax_gain_per_speaker(waves, utts.speakers)
+        if self.gain_norm == "utterance":
+            return minmax_gain_per_speaker(waves, np.arange(len(waves)))
+        if self.gain_norm is None:
+            return waves
+        raise ValueError(f"gain_norm must be 'speaker', 'utterance' or None, got {self.gain_norm!r}")
+
+
+class KimSpectrogramVolumes(_GainNormalised):
+    """Kim et al. 2017's input: a temporal series of 2-D log-spectrogram maps, L x T x S.
+
+    Per-speaker min-max gain normalisation, zero-pad or trim to ``duration_s``, a ``n_bins``-bin
+    log power spectrum (dB) every ``hop_length`` samples, reshaped to ``(n_steps, frames per step,
+    n_bins)``: 10 x 10 x 256 for the defaults (2 s, 20 ms hop, 512-point FFT of a 32 ms Hamming
+    window, the Nyquist bin dropped). Also the input of the 2D-CNN-LSTM baselines.
+
+    Parameters
+    ----------
+    sr : int, default=16000
+    duration_s : float, default=2.0
+    n_fft, win_length, hop_length : int, default=512, 512, 320
+    n_bins : int, default=256
+        Lowest bins kept.
+    n_steps : int, default=10
+        L: the number of maps; frames per map T = frames / L.
+    gain_norm : {"speaker", "utterance", None}, default="speaker"
+        "speaker" reads the ``speaker`` column of X (per utterance, with a warning, if absent).
+    n_jobs, progress, max_output_mb : see :class:`LatifLogMelSegments`
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ser.features import KimSpectrogramVolumes
+    >>> waves = [np.random.default_rng(0).uniform(-.5, .5, 24000)]
+    >>> KimSpectrogramVolumes(gain_norm="utterance").fit_transform(waves).shape
+    (1, 10, 10, 256)
+    """
+
+    _ragged = False
+
+    def __init__(self, sr=DEFAULT_SR, duration_s=2.0, n_fft=512, win_length=512, hop_length=320,
+                 n_bins=256, n_steps=10, gain_norm="speaker", n_jobs=None, progress=False,
+                 max_output_mb=256):
+        self.sr = sr
+        self.duration_s = duration_s
+        self.n_fft = n_fft
+        self.win_length = win_length
+        self.hop_length = hop_length
+        self.n_bins = n_bins
+        self.n_steps = n_steps
+        self.gain_norm = gain_norm
+        self.n_jobs = n_jobs
+        self.progress = progress
+        self.max_output_mb = max_output_mb
+
+    def _n_frames(self):
+        n_frames = n_frames_for(int(round(self.duration_s * self.sr)), self.win_length, self.hop_length)
+        if n_frames % self.n_steps:
+            raise ValueError(f"{n_frames} frames do not split into n_steps={self.n_steps} equal maps")
+        return n_frames
+
+    def output_shape(self, n_samples):
+        n_frames = self._n_frames()
+        return (self.n_steps, n_frames // self.n_steps, self.n_bins)
+
+    def _one(self, y):
+        y = librosa.util.fix_length(y, size=int(round(self.duration_s * self.sr)))
+        spec = log_spectrogram(y, self.n_fft, self.hop_length, self.win_length, "hamming",
+                               self.n_bins, n_frames=self._n_frames())
+        return spec.reshape(self.output_shape(len(y)))
+
+
+class RawSubsequences(_GainNormalised):
+    """Trigeorgis-style raw input of Kim et al.'s 1D-CNN-LSTM baseline: ``duration_s`` of waveform
+    (zero-padded or trimmed) as ``n_subsequences`` consecutive pieces: 20 x 1600 at 16 kHz.
+
+    Parameters
+    ----------
+    sr : int, default=16000
+    duration_s : float, default=2.0
+    n_subsequences : int, default=20
+    gain_norm : {"speaker", "utterance", None}, default="speaker"
+    n_jobs, progress, max_output_mb : as in :class:`KimSpectrogramVolumes`
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ser.features import RawSubsequences
+    >>> RawSubsequences(gain_norm=None).fit_transform([np.ones(100)]).shape
+    (1, 20, 1600)
+    """
+
+    _ragged = False
+
+    def __init__(self, sr=DEFAULT_SR, duration_s=2.0, n_subsequences=20, gain_norm="speaker",
+                 n_jobs=None, progress=False, max_output_mb=256):
+        self.sr = sr
+        self.duration_s = duration_s
+        self.n_subsequences = n_subsequences
+        self.gain_norm = gain_norm
+        self.n_jobs = n_jobs
+        self.progress = progress
+        self.max_output_mb = max_output_mb
+
+    def output_shape(self, n_samples):
+        total = int(round(self.duration_s * self.sr))
+        if total % self.n_subsequences:
+            raise ValueError(f"{total} samples do not split into {self.n_subsequences} equal pieces")
+        return (self.n_subsequences, total // self.n_subsequences)
+
+    def _one(self, y):
+        y = librosa.util.fix_length(y, size=int(round(self.duration_s * self.sr)))
+        return y.reshape(self.output_shape(len(y))).astype(np.float32)
+
+
+class LLDContextFrames(_Representation):
+    """Han et al. 2014's DNN input: the 32 frame LLDs of the baseline, each frame stacked with its
+    neighbours in a ``context``-frame window, kept as one ``(n_frames, 32 * context)`` sequence per
+    utterance (ragged), for the segment-level DNN and the LSTM.
+
+    Parameters
+    ----------
+    sr : int, default=16000
+    context : int, default=5
+    n_jobs, progress, max_output_mb : as in :class:`KimSpectrogramVolumes`
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ser.features import LLDContextFrames
+    >>> out = LLDContextFrames().fit_transform([np.random.default_rng(0).uniform(-.5, .5, 16000)])
+    >>> out[0].shape
+    (101, 160)
+    """
+
+    def __init__(self, sr=DEFAULT_SR, context=5, n_jobs=None, progress=False, max_output_mb=256):
+        self.sr = sr
+        self.context = context
+        self.n_jobs = n_jobs
+        self.progress = progress
+        self.max_output_mb = max_output_mb
+
+    def output_shape(self, n_samples):
+        return (1 + n_samples // 160, 32 * self.context)
+
+    def _prepare(self, waves, utts):
+        compile_numba_kernels()  # before workers start (see its docstring)
+        return waves
+
+    def _one(self, y):
+        return context_stack(frame_llds(y, sr=self.sr), self.context)
+
+
+class LatifLogMelSegments(_Representation):
+    """Latif et al. 2017's input: log mel power (25 ms Hamming, 10 ms shift, 80 bands, dB) cut into
+    100 ms segments of 10 frames, ``(n_segments, 800)`` per utterance (ragged), or
+    ``(n_segments, 10, 80)`` with ``flatten=False``.
+
+    Parameters
+    ----------
+    sr : int, default=16000
+    n_mels : int, default=80
+    n_fft, win_length, hop_length : int, default=512, 400, 160
+    segment_frames, segment_hop : int, default=10, 10
+        Frames per segment and between segment starts (10: back to back).
+    flatten : bool, default=True
+    n_jobs : int, default=None
+        Utterances in parallel through :class:`joblib.Parallel`.
+    progress : bool, default=False
+    max_output_mb : float, default=256
+        Refuse (naming it) an utterance whose representation would exceed this size.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ser.features import LatifLogMelSegments
+    >>> out = LatifLogMelSegments().fit_transform([np.random.default_rng(0).uniform(-.5, .5, 16000)])
+    >>> out[0].shape
+    (9, 800)
+    """
+
+    def __init__(self, sr=DEFAULT_SR, n_mels=80, n_fft=512, win_length=400, hop_length=160,
+                 segment_frames=10, segment_hop=10, flatten=True, n_jobs=None, progress=False,
+                 max_output_mb=256):
+        self.sr = sr
+        self.n_mels = n_mels
+        self.n_fft = n_fft
+        self.win_length = win_length
+        self.hop_length = hop_length
+        self.segment_frames = segment_frames
+        self.segment_hop = segment_hop
+        self.flatten = flatten
+        self.n_jobs = n_jobs
+        self.progress = progress
+        self.max_output_mb = max_output_mb
+
+    def output_shape(self, n_samples):
+        frames = n_frames_for(n_samples, self.win_length, self.hop_length)
+        n = segment_count(frames, self.segment_frames, self.segment_hop)
+        if self.flatten:
+            return (n, self.segment_frames * self.n_mels)
+        return (n, self.segment_frames, self.n_mels)
+
+    def _one(self, y):
+        log_mel = log_mel_spectrogram(y, self.sr, self.n_mels, 0.0, None, self.n_fft,
+                                      self.hop_length, self.win_length)
+        segments = segment_rows(log_mel, self.segment_frames, self.segment_hop, _SILENCE_DB)
+        return segments.reshape(len(segments), -1) if self.flatten else segments
+
+
+class ZhangRawSegments(_Representation):
+    """Zhang et al. 2021's 1D-CNN input: raw waveform segments of ``segment_length`` samples at
+    ``sr`` (22.05 kHz), scaled by ``scale`` into [-256, 256]; ``(n_segments, 625)`` per utterance.
+
+    Parameters
+    ----------
+    sr : int, default=22050
+    segment_length, segment_hop : int, default=625, 625
+    scale : float, default=256.0
+    n_jobs, progress, max_output_mb : as in :class:`LatifLogMelSegments`
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ser.features import ZhangRawSegments
+    >>> ZhangRawSegments().fit_transform([np.full(1300, 0.5)])[0].shape
+    (2, 625)
+    """
+
+    def __init__(self, sr=22050, segment_length=625, segment_hop=625, scale=256.0, n_jobs=None,
+                 progress=False, max_output_mb=256):
+        self.sr = sr
+        self.segment_length = segment_length
+        self.segment_hop = segment_hop
+        self.scale = scale
+        self.n_jobs = n_jobs
+        self.progress = progress
+        self.max_output_mb = max_output_mb
+
+    def output_shape(self, n_samples):
+        return (segment_count(n_samples, self.segment_length, self.segment_hop), self.segment_length)
+
+    def _one(self, y):
+        return segment_rows(y * np.float32(self.scale), self.segment_length, self.segment_hop)
+
+
+class ZhangMelSegments(_Representation):
+    """Zhang et al. 2021's 2D-CNN input: log mel (64 bands, 20-8000 Hz, 25 ms Hamming, 10 ms hop, dB)
+    cut into 64-frame segments, with the delta and delta-delta of each segment along time as three
+    channels: ``(n_segments, 3, n_mels, segment_frames)`` = ``(n, 3, 64, 64)`` per utterance.
+
+    Parameters
+    ----------
+    sr : int, default=16000
+    n_mels, fmin, fmax : default=64, 20.0, 8000.0
+    n_fft, win_length, hop_length : int, default=512, 400, 160
+    segment_frames, segment_hop : int, default=64, 32
+    delta_width : int, default=9
+        Window of librosa.feature.delta (Savitzky-Golay).
+    n_jobs, progress, max_output_mb : as in :class:`LatifLogMelSegments`
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ser.features import ZhangMelSegments
+    >>> out = ZhangMelSegments().fit_transform([np.random.default_rng(0).uniform(-.5, .5, 16000)])
+    >>> out[0].shape
+    (2, 3, 64, 64)
+    """
+
+    def __init__(self, sr=DEFAULT_SR, n_mels=64, fmin=20.0, fmax=8000.0, n_fft=512, win_length=400,
+                 hop_length=160, segment_frames=64, segment_hop=32, delta_width=9, n_jobs=None,
+                 progress=False, max_output_mb=256):
+        self.sr = sr
+        self.n_mels = n_mels
+        self.fmin = fmin
+        self.fmax = fmax
+        self.n_fft = n_fft
+        self.win_length = win_length
+        self.hop_length = hop_length
+        self.segment_frames = segment_frames
+        self.segment_hop = segment_hop
+        self.delta_width = delta_width
+        self.n_jobs = n_jobs
+        self.progress = progress
+        self.max_output_mb = max_output_mb
+
+    def _min_frames(self):
+        return self.segment_frames
+
+    def output_shape(self, n_samples):
+        frames = max(n_frames_for(n_samples, self.win_length, self.hop_length), self._min_frames())
+        return (segment_count(frames, self.segment_frames, self.segment_hop), 3, self.n_mels,
+                self.segment_frames)
+
+    def _segments(self, y):
+        log_mel = log_mel_spectrogram(y, self.sr, self.n_mels, self.fmin, self.fmax, self.n_fft,
+                                      self.hop_length, self.win_length)
+        if len(log_mel) < self._min_frames():  # short utterance: pad with silence
+            log_mel = np.pad(log_mel, [(0, self._min_frames() - len(log_mel)), (0, 0)],
+                             constant_values=_SILENCE_DB)
+        static = np.swapaxes(segment_rows(log_mel, self.segment_frames, self.segment_hop), 1, 2)
+        delta = librosa.feature.delta(static, width=self.delta_width, order=1, axis=-1)
+        delta2 = librosa.feature.delta(static, width=self.delta_width, order=2, axis=-1)
+        return np.stack([static, delta, delta2], axis=1).astype(np.float32)
+
+    def _one(self, y):
+        return self._segments(y)
+
+
+class ZhangMelClips(ZhangMelSegments):
+    """Zhang et al. 2021's 3D-CNN input: "video-like" clips of ``clip_length`` successive mel
+    segments (see :class:`ZhangMelSegments`), laid out for ``torch.nn.Conv3d`` as
+    ``(n_clips, 3 channels, clip_length, n_mels, segment_frames)`` = ``(n, 3, 4, 64, 64)``.
+
+    Parameters
+    ----------
+    clip_length : int, default=4
+    clip_hop : int, default=1
+        Segments between clip starts.
+    others : as in :class:`ZhangMelSegments`
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ser.features import ZhangMelClips
+    >>> out = ZhangMelClips().fit_transform([np.random.default_rng(0).uniform(-.5, .5, 32000)])
+    >>> out[0].shape
+    (2, 3, 4, 64, 64)
+    """
+
+    def __init__(self, sr=DEFAULT_SR, n_mels=64, fmin=20.0, fmax=8000.0, n_fft=512, win_length=400,
+                 hop_length=160, segment_frames=64, segment_hop=32, delta_width=9, clip_length=4,
+                 clip_hop=1, n_jobs=None, progress=False, max_output_mb=256):
+        super().__init__(sr, n_mels, fmin, fmax, n_fft, win_length, hop_length, segment_frames,
+                         segment_hop, delta_width, n_jobs, progress, max_output_mb)
+        self.clip_length = clip_length
+        self.clip_hop = clip_hop
+
+    def _min_frames(self):
+        return self.segment_frames + (self.clip_length - 1) * self.segment_hop
+
+    def output_shape(self, n_samples):
+        n_segments, channels, n_mels, frames = super().output_shape(n_samples)
+        n_clips = segment_count(n_segments, self.clip_length, self.clip_hop)
+        return (n_clips, channels, self.clip_length, n_mels, frames)
+
+    def _one(self, y):
+        clips = segment_rows(self._segments(y), self.clip_length, self.clip_hop)  # (n, L, C, H, W)
+        return np.ascontiguousarray(np.swapaxes(clips, 1, 2))
+
+
+class WieserRawWindows(_Representation):
+    """Wieser et al. 2020's ELoR input: 6 s windows of raw audio at 16 kHz in [-1, 1], zero-padded;
+    a longer utterance gives several windows, its last only if longer than ``min_last_s``.
+    ``(n_windows, 96000)`` per utterance.
+
+    Parameters
+    ----------
+    sr : int, default=16000
+    window_s, min_last_s : float, default=6.0, 3.0
+    n_jobs, progress, max_output_mb : as in :class:`LatifLogMelSegments`
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ser.features import WieserRawWindows
+    >>> WieserRawWindows().fit_transform([np.full(16000 * 10, 0.1)])[0].shape
+    (2, 96000)
+    """
+
+    def __init__(self, sr=DEFAULT_SR, window_s=6.0, min_last_s=3.0, n_jobs=None, progress=False,
+                 max_output_mb=256):
+        self.sr = sr
+        self.window_s = window_s
+        self.min_last_s = min_last_s
+        self.n_jobs = n_jobs
+        self.progress = progress
+        self.max_output_mb = max_output_mb
+
+    def _window(self):
+        return int(round(self.window_s * self.sr)), int(round(self.min_last_s * self.sr))
+
+    def _n_windows(self, n_samples):
+        window, min_last = self._window()
+        return max(1, n_samples // window + (n_samples % window > min_last))
+
+    def output_shape(self, n_samples):
+        return (self._n_windows(n_samples), self._window()[0])
+
+    def _one(self, y):
+        return long_utterance_windows(y, *self._window())
+
+
+class WieserMFCCWindows(WieserRawWindows):
+    """Wieser et al. 2020's LoM input: 26 MFCCs (25 ms / 10 ms, 1024-point FFT) of each 6 s window,
+    coefficients as channels: ``(n_windows, 26, 599)`` per utterance.
+
+    Parameters
+    ----------
+    n_mfcc, n_mels : int, default=26, 40
+    n_fft, win_length, hop_length : int, default=1024, 400, 160
+    others : as in :class:`WieserRawWindows`
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ser.features import WieserMFCCWindows
+    >>> WieserMFCCWindows().fit_transform([np.random.default_rng(0).uniform(-.5, .5, 16000)])[0].shape
+    (1, 26, 599)
+    """
+
+    def __init__(self, sr=DEFAULT_SR, window_s=6.0, min_last_s=3.0, n_mfcc=26, n_mels=40,
+                 n_fft=1024, win_length=400, hop_length=160, n_jobs=None, progress=False,
+                 max_output_mb=256):
+        super().__init__(sr, window_s, min_last_s, n_jobs, progress, max_output_mb)
+        self.n_mfcc = n_mfcc
+        self.n_mels = n_mels
+        self.n_fft = n_fft
+        self.win_length = win_length
+        self.hop_length = hop_length
+
+    def output_shape(self, n_samples):
+        frames = n_frames_for(self._window()[0], self.win_length, self.hop_length)
+        return (self._n_windows(n_samples), self.n_mfcc, frames)
+
+    def _one(self, y):
+        windows = super()._one(y)
+        return np.stack([
+            mfcc(w, self.sr, self.n_mfcc, self.n_mels, 0.0, None, self.n_fft, self.hop_length,
+                 self.win_length).T for w in windows
+        ])

@@ -1,0 +1,63 @@
+"""Cutting signals and frame sequences into segments, and the ragged container of segments.
+
+Convention (DESIGN §1, "utterance in, utterance out"): a representation with a fixed shape per
+utterance is a dense float32 array whose first axis is the utterance; a representation with a
+variable number of segments per utterance is a 1-D object array holding, per utterance, one float32
+array whose first axis is the segment. :func:`stack_segments` flattens the latter for training on
+segments and returns the owner of each segment for pooling back to utterances.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def ragged(arrays):
+    """A 1-D object array holding one array per utterance (never a 2-D stack, even if equal-shaped)."""
+    out = np.empty(len(arrays), dtype=object)
+    out[:] = list(arrays)
+    return out
+
+
+def stack_segments(X):
+    """All segments of all utterances as one array, and the utterance index of each segment."""
+    X = list(X)
+    owners = np.repeat(np.arange(len(X)), [len(x) for x in X])
+    return np.concatenate(X, axis=0), owners
+
+
+def segment_count(n_items, length, hop):
+    """Whole segments of ``length`` items every ``hop`` items (a trailing partial one is dropped);
+    at least one, padded, when there are fewer than ``length`` items."""
+    return 1 + max(0, (n_items - length) // hop)
+
+
+def segment_rows(matrix, length, hop, pad_value=0.0):
+    """``(n_items, ...)`` -> ``(n_segments, length, ...)`` contiguous copy; pads the end with
+    ``pad_value`` when there are fewer than ``length`` items."""
+    n = segment_count(len(matrix), length, hop)
+    needed = (n - 1) * hop + length
+    if len(matrix) < needed:
+        pad = [(0, needed - len(matrix))] + [(0, 0)] * (matrix.ndim - 1)
+        matrix = np.pad(matrix, pad, constant_values=pad_value)
+    windows = np.lib.stride_tricks.sliding_window_view(matrix, length, axis=0)[::hop][:n]
+    return np.ascontiguousarray(np.moveaxis(windows, -1, 1))
+
+
+def context_stack(frames, width=5):
+    """Each frame stacked with its neighbours, ``(n, d) -> (n, width * d)``, centred; edge frames
+    repeat at the borders (Han et al. 2014's context window)."""
+    half = width // 2
+    padded = np.pad(frames, [(half, width - 1 - half), (0, 0)], mode="edge")
+    windows = np.lib.stride_tricks.sliding_window_view(padded, width, axis=0)  # (n, d, width)
+    return np.ascontiguousarray(np.swapaxes(windows, 1, 2).reshape(len(frames), -1))
+
+
+def long_utterance_windows(y, window, min_last):
+    """Wieser et al. 2020: ``window``-sample slices, zero-padded; the last slice of a longer
+    utterance only if it holds more than ``min_last`` samples. Always at least one slice."""
+    n = max(1, len(y) // window + (len(y) % window > min_last))
+    out = np.zeros((n, window), dtype=np.float32)
+    for k in range(n):
+        piece = y[k * window : (k + 1) * window]
+        out[k, : len(piece)] = piece
+    return out
