@@ -1,4 +1,5 @@
-"""Looking inside: confusion matrices (more views arrive with the nets)."""
+"""Looking inside: confusion matrices, representations (more views arrive with the nets)."""
 from .confusion import confusion_percent, plot_confusion_matrix
+from .representation import plot_representation
 
-__all__ = ["confusion_percent", "plot_confusion_matrix"]
+__all__ = ["confusion_percent", "plot_confusion_matrix", "plot_representation"]

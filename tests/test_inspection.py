@@ -1,0 +1,39 @@
+import numpy as np
+import pytest
+
+from sklearn_ser.features import KimSpectrogramVolumes, ZhangMelClips, ZhangMelSegments, ZhangRawSegments
+from sklearn_ser.inspection import confusion_percent, plot_representation
+
+
+def _png(path):
+    data = path.read_bytes()
+    assert data[:4] == b"\x89PNG"
+    return len(data)
+
+
+def test_plot_every_layout(tmp_path):
+    y = np.random.default_rng(0).uniform(-0.5, 0.5, 32000).astype(np.float32)
+    reps = {
+        "waveform": (y, None),
+        "segments": (ZhangRawSegments(sr=16000).fit_transform([y])[0], "waveform"),
+        "image": (np.random.default_rng(1).standard_normal((100, 160)), None),
+        "maps": (KimSpectrogramVolumes(gain_norm=None).fit_transform([y])[0], None),
+        "channels": (ZhangMelSegments().fit_transform([y])[0], None),
+        "clips": (ZhangMelClips().fit_transform([y])[0], None),
+    }
+    sizes = {name: _png(plot_representation(rep, tmp_path / f"{name}.png", kind=kind))
+             for name, (rep, kind) in reps.items()}
+    assert all(size > 5000 for size in sizes.values())  # a drawn figure, not an empty canvas
+
+
+def test_plot_refuses_unknown_layout(tmp_path):
+    with pytest.raises(ValueError, match="kind"):
+        plot_representation(np.zeros((2,) * 6), tmp_path / "x.png")
+
+
+def test_confusion_percent_rows_sum_to_100():
+    import pandas as pd
+
+    cm = pd.DataFrame([[8, 2], [0, 0]], index=["a", "b"], columns=["a", "b"])
+    pct = confusion_percent(cm)
+    assert pct.loc["a"].tolist() == [80.0, 20.0] and pct.loc["b"].tolist() == [0.0, 0.0]
