@@ -90,7 +90,7 @@ EXPECTED = {
     LatifLogMelSegments: lambda s: (max(1, (1 + -(-(int(s * SR) - 400) // 160)) // 10), 800),
     ZhangRawSegments: lambda s: (max(1, int(s * 22050) // 625), 625),
     ZhangMelSegments: lambda s: (1 + max(0, (1 + -(-(int(s * SR) - 400) // 160) - 64) // 32), 3, 64, 64),
-    ZhangMelClips: lambda s: (1 + max(0, (1 + -(-(int(s * SR) - 400) // 160) - 64) // 32 - 3), 3, 4, 64, 64),
+    ZhangMelClips: lambda s: (1 + max(0, ((1 + -(-(int(s * SR) - 400) // 160) - 64) // 32 + 1 - 4) // 4), 3, 4, 64, 64),
     WieserRawWindows: lambda s: (max(1, int(s // 6) + (s % 6 > 3)), 96000),
     WieserMFCCWindows: lambda s: (max(1, int(s // 6) + (s % 6 > 3)), 26, 599),
 }

@@ -8,6 +8,8 @@ float32 array (fixed shape per utterance) or a ragged object array of per-uttera
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import librosa
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -17,10 +19,22 @@ from ..audio import DEFAULT_SR, load_utterances, validate_utterances
 from ..exceptions import InvalidUtteranceError
 from .lld import compile_numba_kernels, frame_llds
 from .segments import context_stack, long_utterance_windows, ragged, segment_count, segment_rows
-from .speaker import minmax_gain_per_speaker
-from .spectral import log_mel_spectrogram, log_spectrogram, mfcc, n_frames_for, power_to_db
+from .speaker import apply_gain_range, speaker_gain_ranges
+from .spectral import AMIN, log_mel_spectrogram, log_spectrogram, mfcc, n_frames_for, pad_end
 
-_SILENCE_DB = float(power_to_db(np.float32(0.0)))  # the dB value of zero power: pad value
+_SILENCE_DB = float(10.0 * np.log10(AMIN))  # the dB value of zero power: pad value
+
+
+@lru_cache(maxsize=8)
+def delta_operator(n_frames, width):
+    """librosa.feature.delta (Savitzky-Golay, 'interp' edges) along a segment of ``n_frames``
+    frames is linear: these two ``(n_frames, n_frames)`` matrices give the first and second order,
+    so the deltas of all segments are two matmuls. Built by running librosa on the identity."""
+    eye = np.eye(n_frames)
+    return tuple(
+        np.ascontiguousarray(librosa.feature.delta(eye, width=width, order=k, axis=-1), dtype=np.float32)
+        for k in (1, 2)
+    )
 
 
 class _Representation(TransformerMixin, BaseEstimator):
@@ -32,14 +46,18 @@ class _Representation(TransformerMixin, BaseEstimator):
         validate_utterances(X)  # stateless: fit only checks the utterances, cheaply
         return self
 
+    def fit_transform(self, X, y=None):
+        return self.transform(X)  # transform checks every utterance itself
+
     def output_shape(self, n_samples):
         """Shape of one utterance's representation, from its length in samples."""
         raise NotImplementedError
 
-    def _one(self, y):
+    def _one(self, item):
         raise NotImplementedError
 
     def _prepare(self, waves, utts):
+        """The items handed to :meth:`_one`, one per utterance (the waveforms by default)."""
         return waves
 
     def transform(self, X):
@@ -53,8 +71,9 @@ class _Representation(TransformerMixin, BaseEstimator):
                     f"{type(self).__name__} features, above max_output_mb={self.max_output_mb}; "
                     "cut long recordings into utterances first",
                 )
-        waves = self._prepare(waves, utts)
-        rows = map_utterances(self._one, waves, utts.ids, n_jobs=self.n_jobs,
+        items = self._prepare(waves, utts)
+        # one utterance at a time: its frames stay in cache (batching utterances was slower)
+        rows = map_utterances(self._one, items, utts.ids, n_jobs=self.n_jobs,
                               progress=self.progress, desc=type(self).__name__)
         return ragged(rows) if self._ragged else np.stack(rows)
 
@@ -65,14 +84,27 @@ class _Representation(TransformerMixin, BaseEstimator):
 
 
 class _GainNormalised(_Representation):
+    """Min-max gain normalisation (per speaker or utterance), then trim or zero-pad to ``duration_s``."""
+
     def _prepare(self, waves, utts):
         if self.gain_norm == "speaker":
-            return minmax_gain_per_speaker(waves, utts.speakers)
-        if self.gain_norm == "utterance":
-            return minmax_gain_per_speaker(waves, np.arange(len(waves)))
-        if self.gain_norm is None:
-            return waves
-        raise ValueError(f"gain_norm must be 'speaker', 'utterance' or None, got {self.gain_norm!r}")
+            ranges = speaker_gain_ranges(waves, utts.speakers)
+        elif self.gain_norm == "utterance":
+            ranges = speaker_gain_ranges(waves, np.arange(len(waves)))
+        elif self.gain_norm is None:
+            ranges = [None] * len(waves)
+        else:
+            raise ValueError(f"gain_norm must be 'speaker', 'utterance' or None, got {self.gain_norm!r}")
+        return list(zip(waves, ranges))
+
+    def _fixed_length(self, item):
+        """Trim, normalise the gain (only the samples kept), then pad with silence."""
+        y, gain_range = item
+        n = int(round(self.duration_s * self.sr))
+        y = y[:n]
+        if gain_range is not None:
+            y = apply_gain_range(y, *gain_range)
+        return pad_end(y, n)
 
 
 class KimSpectrogramVolumes(_GainNormalised):
@@ -132,8 +164,8 @@ class KimSpectrogramVolumes(_GainNormalised):
         n_frames = self._n_frames()
         return (self.n_steps, n_frames // self.n_steps, self.n_bins)
 
-    def _one(self, y):
-        y = librosa.util.fix_length(y, size=int(round(self.duration_s * self.sr)))
+    def _one(self, item):
+        y = self._fixed_length(item)
         spec = log_spectrogram(y, self.n_fft, self.hop_length, self.win_length, "hamming",
                                self.n_bins, n_frames=self._n_frames())
         return spec.reshape(self.output_shape(len(y)))
@@ -177,8 +209,8 @@ class RawSubsequences(_GainNormalised):
             raise ValueError(f"{total} samples do not split into {self.n_subsequences} equal pieces")
         return (self.n_subsequences, total // self.n_subsequences)
 
-    def _one(self, y):
-        y = librosa.util.fix_length(y, size=int(round(self.duration_s * self.sr)))
+    def _one(self, item):
+        y = self._fixed_length(item)
         return y.reshape(self.output_shape(len(y))).astype(np.float32)
 
 
@@ -368,10 +400,14 @@ class ZhangMelSegments(_Representation):
         if len(log_mel) < self._min_frames():  # short utterance: pad with silence
             log_mel = np.pad(log_mel, [(0, self._min_frames() - len(log_mel)), (0, 0)],
                              constant_values=_SILENCE_DB)
-        static = np.swapaxes(segment_rows(log_mel, self.segment_frames, self.segment_hop), 1, 2)
-        delta = librosa.feature.delta(static, width=self.delta_width, order=1, axis=-1)
-        delta2 = librosa.feature.delta(static, width=self.delta_width, order=2, axis=-1)
-        return np.stack([static, delta, delta2], axis=1).astype(np.float32)
+        n = segment_count(len(log_mel), self.segment_frames, self.segment_hop)
+        windows = np.lib.stride_tricks.sliding_window_view(log_mel, self.segment_frames, axis=0)
+        out = np.empty((n, 3, self.n_mels, self.segment_frames), dtype=np.float32)
+        out[:, 0] = windows[:: self.segment_hop][:n]  # (n, mel, frames), copied once
+        first, second = delta_operator(self.segment_frames, self.delta_width)
+        np.matmul(out[:, 0], first, out=out[:, 1])
+        np.matmul(out[:, 0], second, out=out[:, 2])
+        return out
 
     def _one(self, y):
         return self._segments(y)
@@ -385,22 +421,23 @@ class ZhangMelClips(ZhangMelSegments):
     Parameters
     ----------
     clip_length : int, default=4
-    clip_hop : int, default=1
-        Segments between clip starts.
+    clip_hop : int, default=4
+        Segments between clip starts. The paper notes that longer clips leave fewer clips per
+        utterance, which fits back-to-back clips (hop = clip length) better than sliding ones.
     others : as in :class:`ZhangMelSegments`
 
     Examples
     --------
     >>> import numpy as np
     >>> from sklearn_ser.features import ZhangMelClips
-    >>> out = ZhangMelClips().fit_transform([np.random.default_rng(0).uniform(-.5, .5, 32000)])
+    >>> out = ZhangMelClips().fit_transform([np.random.default_rng(0).uniform(-.5, .5, 48000)])
     >>> out[0].shape
     (2, 3, 4, 64, 64)
     """
 
     def __init__(self, sr=DEFAULT_SR, n_mels=64, fmin=20.0, fmax=8000.0, n_fft=512, win_length=400,
                  hop_length=160, segment_frames=64, segment_hop=32, delta_width=9, clip_length=4,
-                 clip_hop=1, n_jobs=None, progress=False, max_output_mb=256):
+                 clip_hop=4, n_jobs=None, progress=False, max_output_mb=256):
         super().__init__(sr, n_mels, fmin, fmax, n_fft, win_length, hop_length, segment_frames,
                          segment_hop, delta_width, n_jobs, progress, max_output_mb)
         self.clip_length = clip_length
@@ -415,8 +452,11 @@ class ZhangMelClips(ZhangMelSegments):
         return (n_clips, channels, self.clip_length, n_mels, frames)
 
     def _one(self, y):
-        clips = segment_rows(self._segments(y), self.clip_length, self.clip_hop)  # (n, L, C, H, W)
-        return np.ascontiguousarray(np.swapaxes(clips, 1, 2))
+        segments = self._segments(y)
+        n = segment_count(len(segments), self.clip_length, self.clip_hop)
+        windows = np.lib.stride_tricks.sliding_window_view(segments, self.clip_length, axis=0)
+        # (n, C, H, W, L) view -> (n, C, L, H, W), copied once
+        return np.ascontiguousarray(np.moveaxis(windows[:: self.clip_hop][:n], -1, 2))
 
 
 class WieserRawWindows(_Representation):

@@ -32,10 +32,8 @@ def standardize_per_speaker(features, speakers):
     return out.astype(np.float32)
 
 
-def minmax_gain_per_speaker(waves, speakers):
-    """Scale each speaker's audio so that its smallest sample maps to -1 and its largest to +1
-    (Kim et al. 2017: "min-max normalisation of gains per speaker"), with one min and max per
-    speaker over all of that speaker's utterances in ``waves``.
+def speaker_gain_ranges(waves, speakers):
+    """(min, max) sample of each utterance's speaker over all of that speaker's utterances.
 
     With ``speakers=None`` each utterance is its own speaker, with a warning.
     """
@@ -46,12 +44,32 @@ def minmax_gain_per_speaker(waves, speakers):
         )
         speakers = np.arange(len(waves))
     speakers = np.asarray(speakers)
-    out = list(waves)
+    lows = np.array([w.min() for w in waves], dtype=np.float64)
+    highs = np.array([w.max() for w in waves], dtype=np.float64)
+    ranges = [None] * len(waves)
     for speaker in np.unique(speakers):
         rows = np.flatnonzero(speakers == speaker)
-        low = min(float(waves[i].min()) for i in rows)
-        high = max(float(waves[i].max()) for i in rows)
-        span = high - low if high > low else 1.0
+        low, high = lows[rows].min(), highs[rows].max()
         for i in rows:
-            out[i] = ((waves[i] - low) * (2.0 / span) - 1.0).astype(np.float32)
+            ranges[i] = (low, high)
+    return ranges
+
+
+def apply_gain_range(y, low, high):
+    """Map ``low`` to -1 and ``high`` to +1 (a flat range only shifts)."""
+    span = high - low if high > low else 1.0
+    scale = 2.0 / span
+    out = np.multiply(y, np.float32(scale), dtype=np.float32)
+    out -= np.float32(low * scale + 1.0)
     return out
+
+
+def minmax_gain_per_speaker(waves, speakers):
+    """Scale each speaker's audio so that its smallest sample maps to -1 and its largest to +1
+    (Kim et al. 2017: "min-max normalisation of gains per speaker"), with one min and max per
+    speaker over all of that speaker's utterances in ``waves``.
+
+    With ``speakers=None`` each utterance is its own speaker, with a warning.
+    """
+    ranges = speaker_gain_ranges(waves, speakers)
+    return [apply_gain_range(y, low, high) for y, (low, high) in zip(waves, ranges)]

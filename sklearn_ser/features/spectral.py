@@ -25,17 +25,28 @@ def n_frames_for(n_samples, win_length, hop_length):
     return 1 + max(0, -(-(n_samples - win_length) // hop_length))
 
 
+def pad_end(y, length):
+    """``y`` (float32, last axis) zero-padded or cut to ``length``; cheaper than np.pad on hot paths."""
+    y = np.asarray(y, dtype=np.float32)
+    if y.shape[-1] == length:
+        return y
+    out = np.zeros(y.shape[:-1] + (length,), dtype=np.float32)
+    keep = min(length, y.shape[-1])
+    out[..., :keep] = y[..., :keep]
+    return out
+
+
 def frame_signal(y, win_length, hop_length, n_frames=None):
-    """``(n_frames, win_length)`` read-only strided view of ``y``, zero-padded at the end as needed."""
-    y = np.ascontiguousarray(y, dtype=np.float32)
+    """``(..., n_frames, win_length)`` read-only strided view of ``y`` (framed along its last axis,
+    so a 2-D batch of equal-length signals frames at once), zero-padded at the end as needed."""
+    y = np.asarray(y, dtype=np.float32)
     if n_frames is None:
-        n_frames = n_frames_for(len(y), win_length, hop_length)
+        n_frames = n_frames_for(y.shape[-1], win_length, hop_length)
     needed = (n_frames - 1) * hop_length + win_length
-    if len(y) < needed:
-        y = np.pad(y, (0, needed - len(y)))
-    return np.lib.stride_tricks.as_strided(
-        y, shape=(n_frames, win_length), strides=(hop_length * y.itemsize, y.itemsize), writeable=False
-    )
+    if y.shape[-1] < needed:
+        y = pad_end(y, needed)
+    windows = np.lib.stride_tricks.sliding_window_view(y, win_length, axis=-1)
+    return windows[..., :: hop_length, :][..., :n_frames, :]
 
 
 @lru_cache(maxsize=32)
@@ -52,29 +63,38 @@ def mel_basis(sr, n_fft, n_mels, fmin=0.0, fmax=None):
 
 
 def power_spectrogram(y, n_fft=512, hop_length=160, win_length=400, window="hamming", n_frames=None):
-    """|STFT|^2 as float32 ``(n_frames, n_fft // 2 + 1)``."""
+    """|STFT|^2 as float32 ``(..., n_frames, n_fft // 2 + 1)`` (a batch of signals on leading axes)."""
     frames = frame_signal(y, win_length, hop_length, n_frames)
-    spectrum = scipy.fft.rfft(frames * analysis_window(window, win_length), n=n_fft, axis=1)
-    return np.square(np.abs(spectrum), dtype=np.float32)
+    windowed = frames * analysis_window(window, win_length)  # a fresh array the FFT may overwrite
+    spectrum = scipy.fft.rfft(windowed, n=n_fft, axis=-1, overwrite_x=True)
+    power = np.abs(spectrum)
+    return np.square(power, out=power)
 
 
-def power_to_db(power):
-    """``10 * log10(max(power, 1e-10))``: librosa.power_to_db with ref=1 and no top_db clipping."""
-    return (10.0 * np.log10(np.maximum(power, AMIN))).astype(np.float32, copy=False)
+def power_to_db(power, inplace=False):
+    """``10 * log10(max(power, 1e-10))``: librosa.power_to_db with ref=1 and no top_db clipping.
+
+    ``inplace=True`` overwrites a float32 ``power`` (for the fresh arrays of this module)."""
+    power = np.asarray(power, dtype=np.float32)
+    out = power if inplace else power.copy()
+    np.maximum(out, np.float32(AMIN), out=out)
+    np.log10(out, out=out)
+    out *= np.float32(10.0)
+    return out
 
 
 def log_spectrogram(y, n_fft=512, hop_length=320, win_length=512, window="hamming", n_bins=None,
                     n_frames=None):
     """Log power spectrum in dB, ``(n_frames, n_bins)``; ``n_bins`` keeps the lowest bins."""
     power = power_spectrogram(y, n_fft, hop_length, win_length, window, n_frames)
-    return power_to_db(power[:, :n_bins] if n_bins else power)
+    return power_to_db(power[..., :n_bins] if n_bins else power, inplace=True)
 
 
 def log_mel_spectrogram(y, sr=16000, n_mels=64, fmin=0.0, fmax=None, n_fft=512, hop_length=160,
                         win_length=400, window="hamming", n_frames=None):
     """Log mel power in dB, ``(n_frames, n_mels)``."""
     power = power_spectrogram(y, n_fft, hop_length, win_length, window, n_frames)
-    return power_to_db(power @ mel_basis(sr, n_fft, n_mels, fmin, fmax))
+    return power_to_db(power @ mel_basis(sr, n_fft, n_mels, fmin, fmax), inplace=True)
 
 
 @lru_cache(maxsize=8)
