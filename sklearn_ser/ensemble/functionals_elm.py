@@ -1,0 +1,72 @@
+"""Han et al. 2014's utterance-level classifier: functionals of segment posteriors, then an ELM."""
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.utils.validation import check_is_fitted
+
+from ..model_selection.validation import speaker_validation_split
+from .elm import ELMClassifier
+
+
+def posterior_functionals(posteriors, threshold=0.2):
+    """Per class: max, min, mean of the segment posteriors and the share of segments whose
+    posterior exceeds ``threshold`` (Han et al. 2014). ``(n_segments, K)`` -> ``(4 K,)``."""
+    p = np.asarray(posteriors, dtype=np.float64)
+    return np.concatenate([p.max(0), p.min(0), p.mean(0), (p > threshold).mean(0)])
+
+
+class FunctionalsELM(ClassifierMixin, BaseEstimator):
+    """Wrap a segment-level probabilistic model: its posteriors over an utterance's segments (or
+    steps) become Han et al.'s functionals, which ``classifier`` (an ELM by default) classifies.
+
+    ``estimator`` must have ``fit(X, y[, groups])`` and ``predict_segment_proba(X)`` returning one
+    ``(n_segments, K)`` array per utterance (e.g. :class:`~sklearn_ser.estimators.SERStepNetClassifier`).
+
+    Parameters
+    ----------
+    estimator : segment-level classifier
+    classifier : sklearn classifier, default=ELMClassifier(n_hidden=120, random_state=0)
+    threshold : float, default=0.2
+    elm_fraction : float or None, default=None
+        None trains the inner model and the ELM on the same utterances, as Han et al. do. A fraction
+        holds out that share of the training speakers (needs ``groups``) for the ELM, so that it
+        learns from posteriors on unseen speakers.
+    random_state : int, default=0
+    """
+
+    def __init__(self, estimator, classifier=None, threshold=0.2, elm_fraction=None, random_state=0):
+        self.estimator = estimator
+        self.classifier = classifier
+        self.threshold = threshold
+        self.elm_fraction = elm_fraction
+        self.random_state = random_state
+
+    def _functionals(self, X):
+        return np.vstack([posterior_functionals(p, self.threshold)
+                          for p in self.estimator_.predict_segment_proba(X)])
+
+    def fit(self, X, y, groups=None):
+        y = np.asarray(y)
+        inner_idx = elm_idx = np.arange(len(y))
+        if self.elm_fraction:
+            if groups is None:
+                raise ValueError("elm_fraction needs the speakers: fit(X, y, groups=speakers)")
+            inner_idx, elm_idx = speaker_validation_split(groups, self.elm_fraction, self.random_state)
+        take = (lambda idx: X[idx]) if hasattr(X, "shape") else (lambda idx: [X[i] for i in idx])
+        self.estimator_ = clone(self.estimator)
+        inner_groups = None if groups is None else np.asarray(groups)[inner_idx]
+        self.estimator_.fit(take(inner_idx), y[inner_idx], groups=inner_groups)
+        self.classifier_ = clone(self.classifier if self.classifier is not None
+                                 else ELMClassifier(n_hidden=120, random_state=self.random_state))
+        self.classifier_.fit(self._functionals(take(elm_idx)), y[elm_idx])
+        self.classes_ = self.classifier_.classes_
+        return self
+
+    def predict_proba(self, X):
+        check_is_fitted(self)
+        return self.classifier_.predict_proba(self._functionals(X))
+
+    def predict(self, X):
+        check_is_fitted(self)
+        return self.classifier_.predict(self._functionals(X))

@@ -1,0 +1,185 @@
+"""skorch classifiers for the networks, with speaker-disjoint early stopping (DESIGN §1, §4)."""
+from __future__ import annotations
+
+import inspect
+import warnings
+
+import numpy as np
+import torch
+from skorch import NeuralNetClassifier
+from skorch.callbacks import EarlyStopping
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_array
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
+
+from ..model_selection.validation import SpeakerValidSplit
+
+
+class _EarlyStoppingIfValidated(EarlyStopping):
+    """skorch's EarlyStopping that stands aside when a fit has no validation split."""
+
+    def on_epoch_end(self, net, **kwargs):
+        if "valid_loss" in net.history[-1]:
+            super().on_epoch_end(net, **kwargs)
+
+
+class SERNetClassifier(NeuralNetClassifier):
+    """A skorch classifier for a SER network: string labels, probabilities per utterance, and early
+    stopping on a speaker-disjoint validation split.
+
+    Speakers reach the split through ``fit(X, y, groups=speakers)``; in a Pipeline,
+    ``pipe.fit(X, y, net__groups=speakers)``; in ``cross_validate``,
+    ``params={"net__groups": speakers}`` (sliced per fold), and :func:`~sklearn_ser.model_selection.evaluate`
+    passes them itself. Without speakers the net trains for ``max_epochs`` with no validation
+    split (and warns), rather than validate on speakers it also trains on.
+
+    Parameters are skorch's (``module__*``, ``optimizer__*``, ``iterator_train__*``, ``device``,
+    ``callbacks``...), with the defaults of Kim et al. 2017: Adam, ``lr=3e-3``, ``batch_size=128``,
+    ``max_epochs=20``; plus
+
+    patience : int, default=5
+        Epochs without improvement of the validation loss before stopping (best weights kept).
+    random_state : int or None, default=0
+        Seeds torch before initialising and training, so a fit is repeatable.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ser.estimators import SERNetClassifier
+    >>> from sklearn_ser.nets import FrameDNN
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((200, 32)).astype("float32")
+    >>> y = np.where(X[:, 0] > 0, "happy", "sad")
+    >>> net = SERNetClassifier(FrameDNN, batch_size=32, verbose=0)  # n_classes, n_features inferred
+    >>> net = net.fit(X, y, groups=np.repeat(np.arange(10), 20))
+    >>> net.classes_.tolist(), bool((net.predict(X) == y).mean() > 0.9)
+    (['happy', 'sad'], True)
+    """
+
+    def __init__(self, module, *args, criterion=torch.nn.NLLLoss, optimizer=torch.optim.Adam,
+                 lr=3e-3, batch_size=128, max_epochs=20, train_split=SpeakerValidSplit(0.2, 0),
+                 patience=5, random_state=0, **kwargs):
+        super().__init__(module, *args, criterion=criterion, optimizer=optimizer, lr=lr,
+                         batch_size=batch_size, max_epochs=max_epochs, train_split=train_split,
+                         **kwargs)
+        self.patience = patience
+        self.random_state = random_state
+
+    def get_default_callbacks(self):
+        # valid_acc would score encoded labels against our string predictions: the loss decides
+        kept = [(name, cb) for name, cb in super().get_default_callbacks() if name != "valid_acc"]
+        return kept + [
+            ("early_stopping", _EarlyStoppingIfValidated(patience=self.patience, load_best=True)),
+        ]
+
+    def initialize_module(self):
+        """Fill ``n_classes`` and ``n_features`` of the module from the data, unless set."""
+        kwargs = self.get_params_for("module")
+        accepted = inspect.signature(self.module).parameters if isinstance(self.module, type) else {}
+        inferred = getattr(self, "_inferred_module_params", {})
+        kwargs = {**{k: v for k, v in inferred.items() if k in accepted}, **kwargs}
+        module = self.initialized_instance(self.module, kwargs)
+        self.module_ = module
+        return self
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        # the modules output probabilities; NLLLoss wants their log (clamped: no log(0))
+        return super(NeuralNetClassifier, self).get_loss(
+            torch.log(y_pred.clamp_min(1e-7)), y_true, X=X, training=training)
+
+    def get_split_datasets(self, X, y=None, groups=None, **fit_params):
+        dataset = self.get_dataset(X, y)
+        if not self.train_split:
+            return dataset, None
+        if groups is None:
+            warnings.warn(
+                "no speakers given (fit(X, y, groups=speakers)): training without a validation "
+                "split or early stopping, since a random split would validate on training speakers",
+                UserWarning, stacklevel=4,
+            )
+            return dataset, None
+        return self.train_split(dataset, y, groups=groups)
+
+    def _check_X(self, X, reset):
+        X = check_array(X, dtype=np.float32, allow_nd=True, accept_sparse=False)
+        if reset:
+            self.n_features_in_ = X.shape[1]
+            self.input_shape_ = X.shape[1:]
+        elif X.shape[1:] != self.input_shape_:
+            raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                             f"{self.n_features_in_} features as input (sample shape "
+                             f"{X.shape[1:]}, fitted on {self.input_shape_})")
+        return X
+
+    def fit(self, X, y, groups=None, **fit_params):
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
+        X = self._check_X(X, reset=True)
+        y = np.asarray(y)
+        check_classification_targets(y)
+        if len(y) != len(X):
+            raise ValueError(f"X has {len(X)} samples but y has {len(y)}")
+        if len(np.unique(y)) < 2:
+            raise ValueError(f"y holds one class only ({y[0]!r}); a classifier needs at least 2")
+        self.label_encoder_ = LabelEncoder().fit(y)
+        self._inferred_module_params = {"n_classes": len(self.label_encoder_.classes_),
+                                        "n_features": X.shape[-1]}
+        if self.random_state is not None:
+            torch.manual_seed(self.random_state)
+        self._fit_groups = None if groups is None else np.asarray(groups)
+        try:
+            super().fit(X, self.label_encoder_.transform(y).astype(np.int64), **fit_params)
+        finally:
+            del self._fit_groups
+        return self
+
+    def fit_loop(self, X, y=None, epochs=None, **fit_params):
+        # route the speakers to the split only, never to the module's forward
+        return super().fit_loop(X, y, epochs=epochs, groups=getattr(self, "_fit_groups", None),
+                                **fit_params)
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        fit_params.pop("groups", None)
+        return super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
+
+    @property
+    def classes_(self):
+        return self.label_encoder_.classes_
+
+    def predict_proba(self, X):
+        check_is_fitted(self, "label_encoder_")
+        return super().predict_proba(self._check_X(X, reset=False))
+
+    def predict(self, X):
+        proba = self.predict_proba(X)
+        return self.classes_[proba.argmax(axis=1)]
+
+    def embed(self, X):
+        """Activations of the module's top hidden layer (``module.embed``), one row per input."""
+        self.check_is_fitted()
+        X = torch.as_tensor(np.asarray(X, dtype=np.float32), device=self.device)
+        self.module_.eval()
+        with torch.no_grad():
+            return np.concatenate([self.module_.embed(batch).cpu().numpy()
+                                   for batch in torch.split(X, self.batch_size)])
+
+
+class SERStepNetClassifier(SERNetClassifier):
+    """A :class:`SERNetClassifier` for networks that output a posterior per step or segment
+    ``(batch, steps, n_classes)`` (Kim's 3D-CNN-DNN-ELM network, an LSTM over frames): every step
+    is trained on its utterance's label; ``predict_proba`` averages the steps of an utterance, and
+    :meth:`predict_segment_proba` returns them for :class:`~sklearn_ser.ensemble.FunctionalsELM`.
+    """
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        steps = y_pred.shape[1]
+        return super().get_loss(y_pred.reshape(-1, y_pred.shape[-1]),
+                                y_true.repeat_interleave(steps), X=X, training=training)
+
+    def predict_segment_proba(self, X):
+        """Posteriors of every step, ``(n_utterances, steps, n_classes)``."""
+        return SERNetClassifier.predict_proba(self, X)
+
+    def predict_proba(self, X):
+        return self.predict_segment_proba(X).mean(axis=1)

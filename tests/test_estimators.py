@@ -1,0 +1,96 @@
+"""The skorch wrappers: speaker-disjoint early stopping, labels, persistence, sklearn's checks."""
+import subprocess
+import sys
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sklearn_ser.estimators import SERNetClassifier, SERStepNetClassifier
+from sklearn_ser.nets import FrameDNN, SequenceLSTM
+
+_SKORCH_FAILURES = {
+    "check_no_attributes_set_in_init": "skorch's NeuralNet sets history_ and bookkeeping in __init__",
+    "check_set_params": "skorch's set_params treats some values as callbacks to initialise",
+    "check_fit_score_takes_y": "partial_fit is skorch's own (encoded labels, float32 input); "
+                               "continue training with fit instead",
+    "check_estimators_partial_fit_n_features": "partial_fit is skorch's own; see above",
+    "check_n_features_in_after_fitting": "calls skorch's partial_fit; see above",
+}
+
+
+def _blobs(n=240, seed=0):
+    rng = np.random.default_rng(seed)
+    y = np.repeat(["angry", "neutral", "sad"], n // 3)
+    centres = {"angry": 1.5, "neutral": 0.0, "sad": -1.5}
+    X = rng.standard_normal((n, 8)).astype(np.float32) + np.array([centres[c] for c in y])[:, None]
+    groups = np.tile(np.arange(12), n // 12)
+    return X, y, groups
+
+
+@parametrize_with_checks(
+    [SERNetClassifier(FrameDNN, max_epochs=3, batch_size=16, verbose=0)],
+    expected_failed_checks=lambda est: _SKORCH_FAILURES,
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+def test_learns_string_labels_and_infers_module_sizes():
+    X, y, groups = _blobs()
+    net = SERNetClassifier(FrameDNN, batch_size=32, verbose=0).fit(X, y, groups=groups)
+    assert list(net.classes_) == ["angry", "neutral", "sad"]
+    assert net.module_.output.out_features == 3 and net.module_.hidden[0].in_features == 8
+    assert (net.predict(X) == y).mean() > 0.8  # chance is 1/3
+    proba = net.predict_proba(X)
+    assert proba.shape == (len(X), 3) and np.allclose(proba.sum(1), 1)
+    assert net.embed(X).shape == (len(X), 256)
+
+
+def test_early_stopping_validates_on_held_out_speakers_only():
+    X, y, groups = _blobs()
+    seen = {}
+
+    class Spy(SERNetClassifier):
+        def get_split_datasets(self, X, y=None, groups=None, **fit_params):
+            train, valid = super().get_split_datasets(X, y, groups=groups, **fit_params)
+            seen["train"], seen["valid"] = train.indices, valid.indices
+            return train, valid
+
+    net = Spy(FrameDNN, max_epochs=30, patience=2, batch_size=32, verbose=0).fit(X, y, groups=groups)
+    assert not set(groups[seen["train"]]) & set(groups[seen["valid"]])
+    assert len(set(groups[seen["valid"]])) == 2  # 20 % of 12 speakers
+    assert "valid_loss" in net.history[-1]
+
+
+def test_without_speakers_it_warns_and_does_not_validate():
+    X, y, _ = _blobs()
+    with pytest.warns(UserWarning, match="no speakers"):
+        net = SERNetClassifier(FrameDNN, max_epochs=4, verbose=0).fit(X, y)
+    assert len(net.history) == 4 and "valid_loss" not in net.history[-1]
+
+
+def test_same_random_state_same_predictions_and_persistence(tmp_path):
+    X, y, groups = _blobs()
+    a = SERNetClassifier(FrameDNN, max_epochs=5, verbose=0, random_state=3).fit(X, y, groups=groups)
+    b = SERNetClassifier(FrameDNN, max_epochs=5, verbose=0, random_state=3).fit(X, y, groups=groups)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    joblib.dump(a, tmp_path / "net.joblib")
+    np.save(tmp_path / "X.npy", X)
+    code = (f"import joblib, numpy as np; m = joblib.load({str(tmp_path / 'net.joblib')!r}); "
+            f"np.save({str(tmp_path / 'p.npy')!r}, m.predict_proba(np.load({str(tmp_path / 'X.npy')!r})))")
+    subprocess.run([sys.executable, "-c", code], check=True)
+    np.testing.assert_array_equal(np.load(tmp_path / "p.npy"), a.predict_proba(X))
+
+
+def test_step_classifier_trains_every_step_and_averages():
+    rng = np.random.default_rng(0)
+    y = np.repeat(["low", "high"], 60)
+    X = rng.standard_normal((120, 6, 4)).astype(np.float32) + np.where(y == "high", 1.0, -1.0)[:, None, None]
+    net = SERStepNetClassifier(SequenceLSTM, module__n_cells=16, max_epochs=15, batch_size=16,
+                               verbose=0).fit(X, y, groups=np.tile(np.arange(10), 12))
+    steps = net.predict_segment_proba(X)
+    assert steps.shape == (120, 6, 2)
+    np.testing.assert_allclose(net.predict_proba(X), steps.mean(axis=1), rtol=1e-6)
+    assert (net.predict(X) == y).mean() > 0.9
