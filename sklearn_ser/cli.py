@@ -83,8 +83,11 @@ def cmd_evaluate(args):
 def cmd_train(args):
     import joblib
 
+    from .model_selection.evaluate import speaker_fit_params
+
     corpus = _load_data(args.corpus, args.data, args.seed)
-    pipe = _build(args.system, args.n_jobs, not args.quiet).fit(corpus, corpus["label"])
+    pipe = _build(args.system, args.n_jobs, not args.quiet)
+    pipe.fit(corpus, corpus["label"], **speaker_fit_params(pipe, corpus["speaker"].to_numpy()))
     _write_atomically(Path(args.model), lambda p: joblib.dump(pipe, p))
     print(f"trained {args.system} on {len(corpus)} utterances of {args.corpus}; saved {args.model}")
 

@@ -12,7 +12,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from .features import LLDFunctionals
+from .features import BinStandardScaler, KimSpectrogramVolumes, LLDFunctionals, RawSubsequences
 
 
 def baseline(speaker_norm=False, classifier=None, n_jobs=None, random_state=0):
@@ -41,6 +41,55 @@ def baseline(speaker_norm=False, classifier=None, n_jobs=None, random_state=0):
     ])
 
 
+def _net(cls, module, **params):
+    from .estimators import SERNetClassifier, SERStepNetClassifier  # torch only when a net is built
+
+    wrapper = SERStepNetClassifier if cls == "steps" else SERNetClassifier
+    return wrapper(module, verbose=0, **params)
+
+
+def kim_3d_cnn(kernel=(2, 2, 128), elm=False, n_jobs=None, random_state=0, **net_params):
+    """Kim et al. 2017: 3D-CNN-DNN (``elm=False``) or 3D-CNN-DNN-ELM (``elm=True``) on per-speaker
+    gain-normalised 10 x 10 x 256 log-spectrogram volumes, standardised per frequency bin.
+    Paper defaults: 3 layers of 4 kernels, Adam 3e-3, batch 128, at most 20 epochs with early
+    stopping on held-out speakers; the best kernels were 2x2x128 (DNN) and 2x2x32 (DNN-ELM)."""
+    from .ensemble import FunctionalsELM
+    from .nets import Kim3DCNN, Kim3DCNNSteps
+
+    params = dict(module__kernel=tuple(kernel), random_state=random_state, **net_params)
+    head = (FunctionalsELM(_net("steps", Kim3DCNNSteps, **params), random_state=random_state)
+            if elm else _net("utterance", Kim3DCNN, **params))
+    return Pipeline([
+        ("features", KimSpectrogramVolumes(n_jobs=n_jobs)),
+        ("scale", BinStandardScaler()),
+        ("net", head),
+    ])
+
+
+def kim_2d_cnn_lstm(kernel=(2, 2), dnn=False, n_jobs=None, random_state=0, **net_params):
+    """2D-CNN-LSTM (``dnn=False``) or 2D-CNN-LSTM-DNN baseline of Kim et al. 2017 on the same maps."""
+    from .nets import CNN2DLSTM
+
+    return Pipeline([
+        ("features", KimSpectrogramVolumes(n_jobs=n_jobs)),
+        ("scale", BinStandardScaler()),
+        ("net", _net("utterance", CNN2DLSTM, module__kernel=tuple(kernel), module__dnn=dnn,
+                     random_state=random_state, **net_params)),
+    ])
+
+
+def kim_1d_cnn_lstm(n_cells=128, n_jobs=None, random_state=0, **net_params):
+    """1D-CNN-LSTM baseline (Trigeorgis et al.) of Kim et al. 2017 on 2 s of raw waveform."""
+    from .nets import CNN1DLSTM
+
+    return Pipeline([
+        ("features", RawSubsequences(n_jobs=n_jobs)),
+        ("scale", BinStandardScaler(per_bin=False)),
+        ("net", _net("utterance", CNN1DLSTM, module__n_cells=n_cells, random_state=random_state,
+                     **net_params)),
+    ])
+
+
 @dataclass(frozen=True)
 class System:
     name: str
@@ -59,6 +108,17 @@ SYSTEMS = {
                "32 LLDs (F0, voicing, ZCR, MFCC 1-12, RMS + deltas) -> 384 functionals -> RBF SVM"),
         System("baseline-spknorm", baseline,
                "baseline with per-speaker feature standardisation", (("speaker_norm", True),)),
+        System("kim-3d-cnn-dnn", kim_3d_cnn,
+               "Kim 2017: 3D CNN (3 x 4 kernels 2x2x128) + 2 FC 512 on 10x10x256 log-spectrogram volumes"),
+        System("kim-3d-cnn-dnn-elm", kim_3d_cnn,
+               "Kim 2017: 3D CNN (2x2x32), FC series per step, posterior functionals -> ELM",
+               (("kernel", (2, 2, 32)), ("elm", True))),
+        System("kim-2d-cnn-lstm", kim_2d_cnn_lstm,
+               "Kim 2017 baseline: 2 x 2D conv (2x2) + 2 LSTM 128 on the same maps"),
+        System("kim-2d-cnn-lstm-dnn", kim_2d_cnn_lstm,
+               "Kim 2017 baseline: 2D-CNN-LSTM + 2 FC 512", (("dnn", True),)),
+        System("kim-1d-cnn-lstm", kim_1d_cnn_lstm,
+               "Kim 2017 baseline (Trigeorgis): conv 80, pool 2, conv 800, pool 40, 2 LSTM 128 on raw 2 s"),
     ]
 }
 

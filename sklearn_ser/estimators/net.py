@@ -74,7 +74,8 @@ class SERNetClassifier(NeuralNetClassifier):
         ]
 
     def initialize_module(self):
-        """Fill ``n_classes`` and ``n_features`` of the module from the data, unless set."""
+        """Fill ``n_classes``, ``n_features`` and ``input_shape`` of the module from the data,
+        unless set."""
         kwargs = self.get_params_for("module")
         accepted = inspect.signature(self.module).parameters if isinstance(self.module, type) else {}
         inferred = getattr(self, "_inferred_module_params", {})
@@ -124,7 +125,7 @@ class SERNetClassifier(NeuralNetClassifier):
             raise ValueError(f"y holds one class only ({y[0]!r}); a classifier needs at least 2")
         self.label_encoder_ = LabelEncoder().fit(y)
         self._inferred_module_params = {"n_classes": len(self.label_encoder_.classes_),
-                                        "n_features": X.shape[-1]}
+                                        "n_features": X.shape[-1], "input_shape": X.shape[1:]}
         if self.random_state is not None:
             torch.manual_seed(self.random_state)
         self._fit_groups = None if groups is None else np.asarray(groups)

@@ -1,6 +1,7 @@
 """Speaker-independent evaluation with per-fold and pooled UA/WA, confusion matrix and per-class scores."""
 from __future__ import annotations
 
+import inspect
 import json
 import time
 from dataclasses import dataclass, field
@@ -58,9 +59,19 @@ def _take(X, idx):
     )
 
 
-def _fit_predict(estimator, X, y, train, test):
+def speaker_fit_params(estimator, groups):
+    """``fit`` keyword arguments that hand the speakers to a final step that takes ``groups``
+    (a net's speaker-disjoint early stopping), or nothing."""
+    name, final = (estimator.steps[-1] if isinstance(estimator, Pipeline) else (None, estimator))
+    if final is None or final == "passthrough" or "groups" not in inspect.signature(final.fit).parameters:
+        return {}
+    return {f"{name}__groups" if name else "groups": groups}
+
+
+def _fit_predict(estimator, X, y, groups, train, test):
     start = time.perf_counter()
-    model = clone(estimator).fit(_take(X, train), y[train])
+    fit_params = speaker_fit_params(estimator, groups[train])
+    model = clone(estimator).fit(_take(X, train), y[train], **fit_params)
     fit_seconds = time.perf_counter() - start
     check_known_labels(y[test], model.classes_)
     return model.predict(_take(X, test)), fit_seconds
@@ -152,7 +163,7 @@ def evaluate(estimator, X, y, groups=None, cv="loso", n_jobs=None, precompute=Tr
         X = Pipeline(estimator.steps[:n_pre]).transform(X)
         info["precompute_seconds"] = round(time.perf_counter() - start, 3)
         model = Pipeline(estimator.steps[n_pre:])
-    jobs = (delayed(_fit_predict)(model, X, y, train, test) for train, test in splits)
+    jobs = (delayed(_fit_predict)(model, X, y, groups, train, test) for train, test in splits)
     results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
     if progress:
         results = tqdm(results, total=len(splits), desc="folds", unit="fold", leave=False)

@@ -1,0 +1,73 @@
+"""Systems under the same speaker-independent folds on a corpus: per-fold UA/WA, mean ± std,
+pooled UA, a paired Wilcoxon test of each system against a reference, and timings.
+
+Run: python benchmarks/accuracy.py --systems baseline kim-3d-cnn-dnn-elm [--corpus emodb]
+     [--data ../shared/data/emodb] [--cv loso] [--reference baseline] [--n-jobs 1]
+     [--out benchmarks/results/accuracy-emodb.json]
+"""
+import argparse
+import json
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+
+from sklearn_ser.datasets import load_corpus, make_synthetic_corpus
+from sklearn_ser.model_selection import compare_systems, evaluate
+from sklearn_ser.recipes import get_system
+
+HERE = Path(__file__).resolve().parent
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--systems", nargs="+", required=True)
+    parser.add_argument("--corpus", default="emodb")
+    parser.add_argument("--data", type=Path)
+    parser.add_argument("--cv", default="loso")
+    parser.add_argument("--reference", help="system the others are tested against (default: the first)")
+    parser.add_argument("--n-jobs", type=int, default=1, help="folds in parallel")
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+
+    if args.corpus == "synthetic":
+        corpus = make_synthetic_corpus(random_state=0)
+    else:
+        corpus = load_corpus(args.corpus, args.data or HERE.parents[1] / "shared" / "data" / args.corpus)
+    out = args.out or HERE / "results" / f"accuracy-{args.corpus}.json"
+    results = json.loads(out.read_text()) if out.exists() else {}
+    for name in args.systems:
+        tracemalloc.start()
+        start = time.perf_counter()
+        report = evaluate(get_system(name), corpus, corpus["label"], cv=args.cv, n_jobs=args.n_jobs)
+        seconds = time.perf_counter() - start
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+        results[name] = dict(
+            ua=report.ua, wa=report.wa, fold_ua=report.per_fold["ua"].tolist(),
+            fold_wa=report.per_fold["wa"].tolist(), seconds=seconds, peak_mb_python=peak,
+            fit_seconds=report.per_fold["fit_seconds"].tolist(), cv=args.cv,
+            n_utterances=len(corpus),
+        )
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(results, indent=2))  # after every system: a long run keeps its parts
+        print(f"{name}: pooled UA {report.ua:.3f}, WA {report.wa:.3f} ({seconds:.0f} s)", flush=True)
+
+    reference = args.reference or args.systems[0]
+    header = f"{'system':22s} {'pooled UA':>9s} {'WA':>6s} {'fold UA mean ± std':>19s} {'time':>7s}  vs {reference}"
+    print("\n" + header + "\n" + "-" * len(header))
+    for name, r in results.items():
+        fold = np.array(r["fold_ua"])
+        line = f"{name:22s} {r['ua']:9.3f} {r['wa']:6.3f} {fold.mean():10.3f} ± {fold.std(ddof=1):.3f} {r['seconds']:6.0f}s"
+        if name != reference and reference in results and len(fold) == len(results[reference]["fold_ua"]):
+            test = compare_systems(fold, results[reference]["fold_ua"], names=(name, reference))
+            r["vs_reference"] = dict(reference=reference, **test.to_dict())
+            line += f"  p={test.pvalue:.3f}: {test.verdict}"
+        print(line)
+    out.write_text(json.dumps(results, indent=2))
+    print(f"\nwrote {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+"""Standardisation of dense multi-axis representations (spectrogram volumes, raw subsequences)."""
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import check_array
+from sklearn.utils.validation import check_is_fitted
+
+
+class BinStandardScaler(TransformerMixin, BaseEstimator):
+    """Z-score each bin of the last axis with its mean and standard deviation over the training
+    utterances and all other axes (e.g. per frequency bin of log-spectrogram volumes).
+    ``per_bin=False`` uses one mean and deviation for everything (raw waveforms).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ser.features.scaling import BinStandardScaler
+    >>> X = np.random.default_rng(0).normal(5, 2, (20, 10, 10, 8)).astype("float32")
+    >>> Z = BinStandardScaler().fit_transform(X)
+    >>> Z.shape, bool(abs(Z.mean()) < 1e-5), Z.dtype
+    ((20, 10, 10, 8), True, dtype('float32'))
+    """
+
+    def __init__(self, per_bin=True):
+        self.per_bin = per_bin
+
+    def fit(self, X, y=None):
+        X = check_array(X, dtype=np.float32, allow_nd=True)
+        flat = X.reshape(-1, X.shape[-1]) if self.per_bin else X.reshape(-1, 1)
+        self.mean_ = flat.mean(axis=0, dtype=np.float64).astype(np.float32)
+        std = flat.std(axis=0, dtype=np.float64)
+        self.scale_ = np.where(std > 1e-8, std, 1.0).astype(np.float32)
+        self.n_features_in_ = X.shape[1]
+        self.sample_shape_ = X.shape[1:]
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self)
+        X = check_array(X, dtype=np.float32, allow_nd=True)
+        if X.shape[1:] != self.sample_shape_:
+            raise ValueError(f"X has {X.shape[1]} features, but BinStandardScaler is expecting "
+                             f"{self.n_features_in_} features as input (sample shape {X.shape[1:]}, "
+                             f"fitted on {self.sample_shape_})")
+        return (X - self.mean_) / self.scale_
