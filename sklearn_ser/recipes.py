@@ -12,7 +12,10 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from .features import BinStandardScaler, KimSpectrogramVolumes, LLDFunctionals, RawSubsequences
+from .features import (
+    BinStandardScaler, FrameWindows, KimSpectrogramVolumes, LLDContextFrames, LLDFunctionals,
+    RawSubsequences,
+)
 
 
 def baseline(speaker_norm=False, classifier=None, n_jobs=None, random_state=0):
@@ -44,8 +47,40 @@ def baseline(speaker_norm=False, classifier=None, n_jobs=None, random_state=0):
 def _net(cls, module, **params):
     from .estimators import SERNetClassifier, SERStepNetClassifier  # torch only when a net is built
 
-    wrapper = SERStepNetClassifier if cls == "steps" else SERNetClassifier
+    from .estimators import SegmentNetClassifier
+
+    wrapper = {"steps": SERStepNetClassifier, "segments": SegmentNetClassifier}.get(cls, SERNetClassifier)
     return wrapper(module, verbose=0, **params)
+
+
+def dnn_elm(context=5, n_jobs=None, random_state=0, **net_params):
+    """DNN-ELM (Han et al. 2014), Kim et al.'s baseline: 3 x FC 256 on each 10 ms frame of the 32
+    LLDs with a 5-frame context, frame posteriors -> utterance functionals -> ELM."""
+    from .ensemble import FunctionalsELM
+    from .nets import FrameDNN
+
+    params = dict(batch_size=256, random_state=random_state, **net_params)
+    return Pipeline([
+        ("features", LLDContextFrames(context=context, n_jobs=n_jobs)),
+        ("scale", BinStandardScaler()),
+        ("net", FunctionalsELM(_net("segments", FrameDNN, **params), random_state=random_state)),
+    ])
+
+
+def lstm_elm(window=100, hop=50, n_jobs=None, random_state=0, **net_params):
+    """LSTM-ELM (Lee & Tashev 2015), Kim et al.'s baseline: 2 x LSTM 128 over the 32 LLDs, trained
+    on 1 s windows (``window`` frames every ``hop``) with a posterior per frame, then utterance
+    functionals -> ELM."""
+    from .ensemble import FunctionalsELM
+    from .nets import SequenceLSTM
+
+    params = dict(random_state=random_state, **net_params)
+    return Pipeline([
+        ("features", LLDContextFrames(context=1, n_jobs=n_jobs)),
+        ("scale", BinStandardScaler()),
+        ("windows", FrameWindows(length=window, hop=hop)),
+        ("net", FunctionalsELM(_net("segments", SequenceLSTM, **params), random_state=random_state)),
+    ])
 
 
 def kim_3d_cnn(kernel=(2, 2, 128), elm=False, n_jobs=None, random_state=0, **net_params):
@@ -113,6 +148,10 @@ SYSTEMS = {
         System("kim-3d-cnn-dnn-elm", kim_3d_cnn,
                "Kim 2017: 3D CNN (2x2x32), FC series per step, posterior functionals -> ELM",
                (("kernel", (2, 2, 32)), ("elm", True))),
+        System("dnn-elm", dnn_elm,
+               "Han 2014 (Kim 2017 baseline): 3 x FC 256 on LLD frames with 5-frame context -> functionals -> ELM"),
+        System("lstm-elm", lstm_elm,
+               "Lee & Tashev 2015 (Kim 2017 baseline): 2 x LSTM 128 on LLD frames -> functionals -> ELM"),
         System("kim-2d-cnn-lstm", kim_2d_cnn_lstm,
                "Kim 2017 baseline: 2 x 2D conv (2x2) + 2 LSTM 128 on the same maps"),
         System("kim-2d-cnn-lstm-dnn", kim_2d_cnn_lstm,

@@ -94,3 +94,31 @@ def test_step_classifier_trains_every_step_and_averages():
     assert steps.shape == (120, 6, 2)
     np.testing.assert_allclose(net.predict_proba(X), steps.mean(axis=1), rtol=1e-6)
     assert (net.predict(X) == y).mean() > 0.9
+
+
+def test_segment_classifier_trains_on_segments_and_pools_per_utterance():
+    from sklearn_ser.estimators import SegmentNetClassifier, pool_posteriors
+    from sklearn_ser.features import ragged
+
+    rng = np.random.default_rng(0)
+    y = np.repeat(["a", "b"], 40)
+    groups = np.tile(np.arange(8), 10)
+    X = ragged([rng.standard_normal((rng.integers(3, 9), 6)).astype(np.float32) + (1 if c == "a" else -1)
+                for c in y])
+    seen = {}
+
+    class Spy(SegmentNetClassifier):
+        def get_split_datasets(self, X, y=None, groups=None, **fit_params):
+            seen["n"], seen["groups"] = len(X), groups
+            return super().get_split_datasets(X, y, groups=groups, **fit_params)
+
+    net = Spy(FrameDNN, max_epochs=10, batch_size=32, verbose=0).fit(X, y, groups=groups)
+    assert seen["n"] == sum(len(x) for x in X)  # trained on segments
+    assert list(seen["groups"][: len(X[0])]) == [groups[0]] * len(X[0])  # each with its speaker
+    segs = net.predict_segment_proba(X)
+    assert [len(s) for s in segs] == [len(x) for x in X]
+    np.testing.assert_allclose(net.predict_proba(X)[5], segs[5].mean(axis=0), rtol=1e-6)
+    assert (net.predict(X) == y).mean() > 0.9
+    assert pool_posteriors(np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]]), "vote").tolist() == [2 / 3, 1 / 3]
+    with pytest.raises(ValueError, match="pooling"):
+        pool_posteriors(segs[0], "median")

@@ -1,4 +1,4 @@
 """skorch wrappers of the networks (DESIGN §2): sklearn classifiers over the representations."""
-from .net import SERNetClassifier, SERStepNetClassifier
+from .net import SegmentNetClassifier, SERNetClassifier, SERStepNetClassifier, pool_posteriors
 
-__all__ = ["SERNetClassifier", "SERStepNetClassifier"]
+__all__ = ["SegmentNetClassifier", "SERNetClassifier", "SERStepNetClassifier", "pool_posteriors"]

@@ -85,6 +85,9 @@ class SERNetClassifier(NeuralNetClassifier):
         return self
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
+        if y_pred.ndim == 3:  # a posterior per step: every step learns its utterance's label
+            steps = y_pred.shape[1]
+            y_pred, y_true = y_pred.reshape(-1, y_pred.shape[-1]), y_true.repeat_interleave(steps)
         # the modules output probabilities; NLLLoss wants their log (clamped: no log(0))
         return super(NeuralNetClassifier, self).get_loss(
             torch.log(y_pred.clamp_min(1e-7)), y_true, X=X, training=training)
@@ -173,14 +176,76 @@ class SERStepNetClassifier(SERNetClassifier):
     :meth:`predict_segment_proba` returns them for :class:`~sklearn_ser.ensemble.FunctionalsELM`.
     """
 
-    def get_loss(self, y_pred, y_true, X=None, training=False):
-        steps = y_pred.shape[1]
-        return super().get_loss(y_pred.reshape(-1, y_pred.shape[-1]),
-                                y_true.repeat_interleave(steps), X=X, training=training)
-
     def predict_segment_proba(self, X):
         """Posteriors of every step, ``(n_utterances, steps, n_classes)``."""
         return SERNetClassifier.predict_proba(self, X)
 
     def predict_proba(self, X):
         return self.predict_segment_proba(X).mean(axis=1)
+
+
+POOLINGS = ("mean", "max", "vote")
+
+
+def pool_posteriors(posteriors, pooling="mean"):
+    """One utterance's segment posteriors ``(n_segments, K)`` -> ``(K,)``: average pooling (the
+    papers'), the per-class maximum renormalised, or the share of segment votes."""
+    p = np.asarray(posteriors)
+    if pooling == "mean":
+        return p.mean(axis=0)
+    if pooling == "max":
+        top = p.max(axis=0)
+        return top / top.sum()
+    if pooling == "vote":
+        return np.bincount(p.argmax(axis=1), minlength=p.shape[1]) / len(p)
+    raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
+
+
+class SegmentNetClassifier(SERNetClassifier):
+    """Train a network on segments, predict per utterance (DESIGN §1).
+
+    X holds one stack of segments per utterance (a ragged object array from a segmenting
+    transformer such as :class:`~sklearn_ser.features.ZhangMelSegments`, or a dense
+    ``(n_utterances, n_segments, ...)`` array). Every segment is trained on its utterance's label,
+    with its speaker for the speaker-disjoint early stopping; ``predict_proba`` pools the segment
+    posteriors of each utterance (``pooling``), so it has one row per utterance. A module that
+    outputs a posterior per step (an LSTM over frames) has its steps treated as segments too.
+
+    Parameters
+    ----------
+    pooling : {"mean", "max", "vote"}, default="mean"
+    others : as :class:`SERNetClassifier`
+    """
+
+    def __init__(self, module, *args, pooling="mean", **kwargs):
+        super().__init__(module, *args, **kwargs)
+        self.pooling = pooling
+
+    @staticmethod
+    def _stack(X):
+        from ..features.segments import stack_segments
+
+        if isinstance(X, np.ndarray) and X.dtype != object:
+            return X.reshape((-1,) + X.shape[2:]), np.repeat(np.arange(len(X)), X.shape[1])
+        return stack_segments(X)
+
+    def fit(self, X, y, groups=None, **fit_params):
+        segments, owners = self._stack(X)
+        y = np.asarray(y)
+        if len(y) != len(X):
+            raise ValueError(f"X has {len(X)} utterances but y has {len(y)}")
+        seg_groups = None if groups is None else np.asarray(groups)[owners]
+        return super().fit(segments, y[owners], groups=seg_groups, **fit_params)
+
+    def predict_segment_proba(self, X):
+        """Posteriors of every segment (and step), one ``(n, K)`` array per utterance."""
+        segments, owners = self._stack(X)
+        proba = SERNetClassifier.predict_proba(self, segments)
+        if proba.ndim == 3:
+            owners = np.repeat(owners, proba.shape[1])
+            proba = proba.reshape(-1, proba.shape[-1])
+        bounds = np.searchsorted(owners, np.arange(1, owners[-1] + 1))
+        return np.split(proba, bounds)
+
+    def predict_proba(self, X):
+        return np.vstack([pool_posteriors(p, self.pooling) for p in self.predict_segment_proba(X)])

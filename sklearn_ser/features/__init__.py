@@ -13,7 +13,7 @@ from .representations import (
     WieserMFCCWindows, WieserRawWindows, ZhangMelClips, ZhangMelSegments, ZhangRawSegments,
 )
 from .scaling import BinStandardScaler
-from .segments import context_stack, ragged, segment_rows, stack_segments
+from .segments import FrameWindows, context_stack, ragged, segment_rows, stack_segments
 from .speaker import minmax_gain_per_speaker, standardize_per_speaker
 from .spectral import log_mel_spectrogram, log_spectrogram, mfcc, power_spectrogram
 
@@ -23,7 +23,7 @@ REPRESENTATIONS = (
 )
 
 __all__ = [
-    "BinStandardScaler", "FUNCTIONAL_NAMES", "LLD_NAMES", "LLDFunctionals", "OpenSmileFunctionals", "REPRESENTATIONS",
+    "BinStandardScaler", "FrameWindows", "FUNCTIONAL_NAMES", "LLD_NAMES", "LLDFunctionals", "OpenSmileFunctionals", "REPRESENTATIONS",
     "KimSpectrogramVolumes", "LatifLogMelSegments", "LLDContextFrames", "RawSubsequences",
     "WieserMFCCWindows", "WieserRawWindows", "ZhangMelClips", "ZhangMelSegments",
     "ZhangRawSegments", "context_stack", "frame_llds", "functional_names", "functionals",

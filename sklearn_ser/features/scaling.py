@@ -6,11 +6,19 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted
 
+from .segments import ragged
+
+
+def _is_ragged(X):
+    return isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 1 and len(X) > 0 \
+        and isinstance(X[0], np.ndarray)
+
 
 class BinStandardScaler(TransformerMixin, BaseEstimator):
     """Z-score each bin of the last axis with its mean and standard deviation over the training
     utterances and all other axes (e.g. per frequency bin of log-spectrogram volumes).
-    ``per_bin=False`` uses one mean and deviation for everything (raw waveforms).
+    ``per_bin=False`` uses one mean and deviation for everything (raw waveforms). Ragged input
+    (one segment stack per utterance) is scaled stack by stack with statistics over all segments.
 
     Examples
     --------
@@ -26,6 +34,8 @@ class BinStandardScaler(TransformerMixin, BaseEstimator):
         self.per_bin = per_bin
 
     def fit(self, X, y=None):
+        if _is_ragged(X):  # segment stacks: statistics over all segments of all utterances
+            return self.fit(np.concatenate(list(X)))
         X = check_array(X, dtype=np.float32, allow_nd=True)
         flat = X.reshape(-1, X.shape[-1]) if self.per_bin else X.reshape(-1, 1)
         self.mean_ = flat.mean(axis=0, dtype=np.float64).astype(np.float32)
@@ -37,6 +47,8 @@ class BinStandardScaler(TransformerMixin, BaseEstimator):
 
     def transform(self, X):
         check_is_fitted(self)
+        if _is_ragged(X):
+            return ragged([self.transform(x) for x in X])
         X = check_array(X, dtype=np.float32, allow_nd=True)
         if X.shape[1:] != self.sample_shape_:
             raise ValueError(f"X has {X.shape[1]} features, but BinStandardScaler is expecting "

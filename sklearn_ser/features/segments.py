@@ -9,6 +9,7 @@ segments and returns the owner of each segment for pooling back to utterances.
 from __future__ import annotations
 
 import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
 
 
 def ragged(arrays):
@@ -61,3 +62,35 @@ def long_utterance_windows(y, window, min_last):
         piece = y[k * window : (k + 1) * window]
         out[k, : len(piece)] = piece
     return out
+
+
+class FrameWindows(TransformerMixin, BaseEstimator):
+    """Cut each utterance's frame sequence ``(n_frames, d)`` into windows ``(n_windows, length, d)``
+    every ``hop`` frames (a short utterance gives one window padded with ``pad_value``): ragged in,
+    ragged out. For sequence models trained on segments (LSTM-ELM).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ser.features.segments import FrameWindows, ragged
+    >>> out = FrameWindows(length=4, hop=2).fit_transform(ragged([np.ones((9, 3)), np.ones((2, 3))]))
+    >>> out[0].shape, out[1].shape
+    ((3, 4, 3), (1, 4, 3))
+    """
+
+    def __init__(self, length=100, hop=50, pad_value=0.0):
+        self.length = length
+        self.hop = hop
+        self.pad_value = pad_value
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        return ragged([segment_rows(np.asarray(x, dtype=np.float32), self.length, self.hop,
+                                    self.pad_value) for x in X])
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        return tags
