@@ -53,3 +53,31 @@ def test_kernel_depth_changes_only_the_convolutions():
     assert count_parameters(large.hidden) == count_parameters(small.hidden)
     assert count_parameters(large.features) - count_parameters(small.features) == (
         4 * 4 * 126 + 2 * 4 * 4 * 4 * 126)
+
+
+@pytest.mark.parametrize("kernel", [(2, 2, 128), (2, 2, 32), (2, 2, 2), (3, 1, 5)])
+def test_toeplitz_conv_equals_torch_conv3d_forward_and_backward(kernel):
+    from sklearn_ser.nets.toeplitz import ToeplitzConv3d
+
+    torch.manual_seed(0)
+    fast = ToeplitzConv3d(3, 4, kernel, n_bins=64)
+    ref = torch.nn.Conv3d(3, 4, kernel, padding="same")
+    ref.weight.data.copy_(fast.weight.data)
+    ref.bias.data.copy_(fast.bias.data)
+    x = torch.randn(2, 3, 5, 4, 64, requires_grad=True)
+    x_ref = x.detach().clone().requires_grad_(True)
+    torch.testing.assert_close(fast(x), ref(x_ref), rtol=1e-5, atol=1e-5)
+    fast(x).square().sum().backward()
+    ref(x_ref).square().sum().backward()
+    torch.testing.assert_close(fast.weight.grad, ref.weight.grad, rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(x.grad, x_ref.grad, rtol=1e-4, atol=1e-4)
+
+
+def test_both_conv_implementations_give_the_same_network():
+    torch.manual_seed(1)
+    fast = Kim3DCNN(conv="toeplitz").eval()
+    ref = Kim3DCNN(conv="torch").eval()
+    ref.load_state_dict(fast.state_dict())
+    x = torch.randn(2, 10, 10, 256)
+    torch.testing.assert_close(fast(x), ref(x), rtol=1e-4, atol=1e-5)
+    assert count_parameters(fast) == count_parameters(ref)

@@ -10,13 +10,23 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .toeplitz import ToeplitzConv3d
 
-def _conv3d_stack(n_layers, n_kernels, kernel, pool):
+
+def _conv3d_stack(n_layers, n_kernels, kernel, pool, n_bins, conv):
     layers = []
     for k in range(n_layers):
-        layers += [nn.Conv3d(1 if k == 0 else n_kernels, n_kernels, kernel, padding="same"), nn.ReLU()]
+        channels = 1 if k == 0 else n_kernels
+        if conv == "toeplitz":
+            layers.append(ToeplitzConv3d(channels, n_kernels, kernel, n_bins))
+        elif conv == "torch":
+            layers.append(nn.Conv3d(channels, n_kernels, kernel, padding="same"))
+        else:
+            raise ValueError(f"conv must be 'toeplitz' or 'torch', got {conv!r}")
+        layers.append(nn.ReLU())
         if k > 0:  # "3D max-pooling after every layer but the first"
             layers.append(nn.MaxPool3d(pool))
+            n_bins //= pool[2]
     return nn.Sequential(*layers)
 
 
@@ -38,12 +48,15 @@ class Kim3DCNN(nn.Module):
     kernel : (int, int, int), default=(2, 2, 128)
     n_hidden : int, default=512
     dropout : float, default=0.5
+    conv : {"toeplitz", "torch"}, default="toeplitz"
+        How the 3D convolutions are computed: :class:`~sklearn_ser.nets.toeplitz.ToeplitzConv3d`
+        (one GEMM, several times faster on CPU) or ``nn.Conv3d``; same weights, same results.
     """
 
     def __init__(self, n_classes=4, input_shape=(10, 10, 256), n_layers=3, n_kernels=4,
-                 kernel=(2, 2, 128), n_hidden=512, dropout=0.5):
+                 kernel=(2, 2, 128), n_hidden=512, dropout=0.5, conv="toeplitz"):
         super().__init__()
-        self.features = _conv3d_stack(n_layers, n_kernels, tuple(kernel), (2, 2, 2))
+        self.features = _conv3d_stack(n_layers, n_kernels, tuple(kernel), (2, 2, 2), input_shape[2], conv)
         flat = n_kernels * int(torch.tensor([_pooled(d, 2, n_layers - 1) for d in input_shape]).prod())
         self.hidden = nn.Sequential(
             nn.Flatten(), nn.Linear(flat, n_hidden), nn.ReLU(), nn.Dropout(dropout),
@@ -66,9 +79,9 @@ class Kim3DCNNSteps(nn.Module):
     """
 
     def __init__(self, n_classes=4, input_shape=(10, 10, 256), n_layers=3, n_kernels=4,
-                 kernel=(2, 2, 128), n_hidden=512, dropout=0.5):
+                 kernel=(2, 2, 128), n_hidden=512, dropout=0.5, conv="toeplitz"):
         super().__init__()
-        self.features = _conv3d_stack(n_layers, n_kernels, tuple(kernel), (1, 2, 2))
+        self.features = _conv3d_stack(n_layers, n_kernels, tuple(kernel), (1, 2, 2), input_shape[2], conv)
         _, T, S = input_shape
         per_step = n_kernels * _pooled(T, 2, n_layers - 1) * _pooled(S, 2, n_layers - 1)
         self.hidden = nn.Sequential(
