@@ -37,3 +37,16 @@ def test_confusion_percent_rows_sum_to_100():
     cm = pd.DataFrame([[8, 2], [0, 0]], index=["a", "b"], columns=["a", "b"])
     pct = confusion_percent(cm)
     assert pct.loc["a"].tolist() == [80.0, 20.0] and pct.loc["b"].tolist() == [0.0, 0.0]
+
+
+def test_tsne_separates_separable_classes_and_plots(tmp_path):
+    from sklearn_ser.inspection import plot_embedding, tsne_embedding
+
+    rng = np.random.default_rng(0)
+    labels = np.repeat(["a", "b"], 30)
+    features = rng.standard_normal((60, 20)) + np.where(labels == "a", 5.0, -5.0)[:, None]
+    points = tsne_embedding(features)
+    centre_a, centre_b = points[labels == "a"].mean(0), points[labels == "b"].mean(0)
+    spread = points[labels == "a"].std(0).max()
+    assert np.linalg.norm(centre_a - centre_b) > 2 * spread
+    assert _png(plot_embedding(features, labels, tmp_path / "tsne.png")) > 5000
