@@ -16,20 +16,21 @@ def corpus_dir(name):
     return next((p for p in candidates if p.is_dir()), None)
 
 
+def _corpus_or_skip(name):
+    path = corpus_dir(name)
+    if path is None:
+        pytest.skip(f"{name} not found: set SKLEARN_SER_DATA or place it at ../shared/data/{name}")
+    return path
+
+
 @pytest.fixture(scope="session")
 def emodb_dir():
-    path = corpus_dir("emodb")
-    if path is None:
-        pytest.skip("EmoDB not found: set SKLEARN_SER_DATA or place it at ../shared/data/emodb")
-    return path
+    return _corpus_or_skip("emodb")
 
 
 @pytest.fixture(scope="session")
 def tess_dir():
-    path = corpus_dir("tess")
-    if path is None:
-        pytest.skip("TESS not found: set SKLEARN_SER_DATA or place it at ../shared/data/tess")
-    return path
+    return _corpus_or_skip("tess")
 
 
 @pytest.fixture(scope="session")
