@@ -45,9 +45,8 @@ def baseline(speaker_norm=False, classifier=None, n_jobs=None, random_state=0):
 
 
 def _net(cls, module, **params):
-    from .estimators import SERNetClassifier, SERStepNetClassifier  # torch only when a net is built
-
-    from .estimators import SegmentNetClassifier
+    # torch only when a net is built
+    from .estimators import SegmentNetClassifier, SERNetClassifier, SERStepNetClassifier
 
     wrapper = {"steps": SERStepNetClassifier, "segments": SegmentNetClassifier}.get(cls, SERNetClassifier)
     return wrapper(module, verbose=0, **params)

@@ -18,7 +18,10 @@ from .._parallel import map_utterances
 from ..audio import DEFAULT_SR, load_utterances, validate_utterances
 from ..exceptions import InvalidUtteranceError
 from .lld import compile_numba_kernels, frame_llds
-from .segments import context_stack, long_utterance_windows, ragged, segment_count, segment_rows
+from .segments import (
+    context_stack, long_utterance_windows, ragged, segment_count, segment_rows, segment_windows,
+    window_count,
+)
 from .speaker import apply_gain_range, speaker_gain_ranges
 from .spectral import AMIN, log_mel_spectrogram, log_spectrogram, mfcc, n_frames_for, pad_end
 
@@ -400,10 +403,9 @@ class ZhangMelSegments(_Representation):
         if len(log_mel) < self._min_frames():  # short utterance: pad with silence
             log_mel = np.pad(log_mel, [(0, self._min_frames() - len(log_mel)), (0, 0)],
                              constant_values=_SILENCE_DB)
-        n = segment_count(len(log_mel), self.segment_frames, self.segment_hop)
-        windows = np.lib.stride_tricks.sliding_window_view(log_mel, self.segment_frames, axis=0)
-        out = np.empty((n, 3, self.n_mels, self.segment_frames), dtype=np.float32)
-        out[:, 0] = windows[:: self.segment_hop][:n]  # (n, mel, frames), copied once
+        windows = segment_windows(log_mel, self.segment_frames, self.segment_hop)  # (n, mel, frames)
+        out = np.empty((len(windows), 3, self.n_mels, self.segment_frames), dtype=np.float32)
+        out[:, 0] = windows  # copied once
         first, second = delta_operator(self.segment_frames, self.delta_width)
         np.matmul(out[:, 0], first, out=out[:, 1])
         np.matmul(out[:, 0], second, out=out[:, 2])
@@ -452,11 +454,9 @@ class ZhangMelClips(ZhangMelSegments):
         return (n_clips, channels, self.clip_length, n_mels, frames)
 
     def _one(self, y):
-        segments = self._segments(y)
-        n = segment_count(len(segments), self.clip_length, self.clip_hop)
-        windows = np.lib.stride_tricks.sliding_window_view(segments, self.clip_length, axis=0)
+        windows = segment_windows(self._segments(y), self.clip_length, self.clip_hop)
         # (n, C, H, W, L) view -> (n, C, L, H, W), copied once
-        return np.ascontiguousarray(np.moveaxis(windows[:: self.clip_hop][:n], -1, 2))
+        return np.ascontiguousarray(np.moveaxis(windows, -1, 2))
 
 
 class WieserRawWindows(_Representation):
@@ -491,8 +491,7 @@ class WieserRawWindows(_Representation):
         return int(round(self.window_s * self.sr)), int(round(self.min_last_s * self.sr))
 
     def _n_windows(self, n_samples):
-        window, min_last = self._window()
-        return max(1, n_samples // window + (n_samples % window > min_last))
+        return window_count(n_samples, *self._window())
 
     def output_shape(self, n_samples):
         return (self._n_windows(n_samples), self._window()[0])

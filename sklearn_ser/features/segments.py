@@ -32,16 +32,22 @@ def segment_count(n_items, length, hop):
     return 1 + max(0, (n_items - length) // hop)
 
 
-def segment_rows(matrix, length, hop, pad_value=0.0):
-    """``(n_items, ...)`` -> ``(n_segments, length, ...)`` contiguous copy; pads the end with
-    ``pad_value`` when there are fewer than ``length`` items."""
+def segment_windows(matrix, length, hop, pad_value=0.0):
+    """``(n_items, ...)`` -> read-only view ``(n_segments, ..., length)``, the segment axis last;
+    pads the end with ``pad_value`` when there are fewer than ``length`` items. Callers copy it
+    once into whatever layout they need."""
     n = segment_count(len(matrix), length, hop)
     needed = (n - 1) * hop + length
     if len(matrix) < needed:
         pad = [(0, needed - len(matrix))] + [(0, 0)] * (matrix.ndim - 1)
         matrix = np.pad(matrix, pad, constant_values=pad_value)
-    windows = np.lib.stride_tricks.sliding_window_view(matrix, length, axis=0)[::hop][:n]
-    return np.ascontiguousarray(np.moveaxis(windows, -1, 1))
+    return np.lib.stride_tricks.sliding_window_view(matrix, length, axis=0)[::hop][:n]
+
+
+def segment_rows(matrix, length, hop, pad_value=0.0):
+    """``(n_items, ...)`` -> ``(n_segments, length, ...)`` contiguous copy; pads the end with
+    ``pad_value`` when there are fewer than ``length`` items."""
+    return np.ascontiguousarray(np.moveaxis(segment_windows(matrix, length, hop, pad_value), -1, 1))
 
 
 def context_stack(frames, width=5):
@@ -53,10 +59,15 @@ def context_stack(frames, width=5):
     return np.ascontiguousarray(np.swapaxes(windows, 1, 2).reshape(len(frames), -1))
 
 
+def window_count(n_samples, window, min_last):
+    """Slices of :func:`long_utterance_windows` for ``n_samples``."""
+    return max(1, n_samples // window + (n_samples % window > min_last))
+
+
 def long_utterance_windows(y, window, min_last):
     """Wieser et al. 2020: ``window``-sample slices, zero-padded; the last slice of a longer
     utterance only if it holds more than ``min_last`` samples. Always at least one slice."""
-    n = max(1, len(y) // window + (len(y) % window > min_last))
+    n = window_count(len(y), window, min_last)
     out = np.zeros((n, window), dtype=np.float32)
     for k in range(n):
         piece = y[k * window : (k + 1) * window]
