@@ -1,5 +1,7 @@
 """Systems under the same speaker-independent folds on a corpus: per-fold UA/WA, mean ± std,
-pooled UA, a paired Wilcoxon test of each system against a reference, and timings.
+pooled UA, a paired Wilcoxon test of each system against a reference, and timings: training time,
+time per epoch, inference time per utterance, peak memory, and for networks the speed figures of
+netspeed.py (FLOPs per sample, achieved GFLOP/s beside a matmul ceiling measured in this run).
 
 Run: python benchmarks/accuracy.py --systems baseline kim-3d-cnn-dnn-elm [--corpus emodb]
      [--data ../shared/data/emodb] [--cv loso] [--reference baseline] [--n-jobs 1]
@@ -16,6 +18,8 @@ import numpy as np
 from sklearn_ser.datasets import load_corpus, make_synthetic_corpus
 from sklearn_ser.model_selection import compare_systems, evaluate
 from sklearn_ser.recipes import get_system
+
+from netspeed import matmul_ceiling, measure
 
 HERE = Path(__file__).resolve().parent
 
@@ -37,6 +41,7 @@ def main():
         corpus = load_corpus(args.corpus, args.data or HERE.parents[1] / "shared" / "data" / args.corpus)
     out = args.out or HERE / "results" / f"accuracy-{args.corpus}.json"
     results = json.loads(out.read_text()) if out.exists() else {}
+    ceiling = matmul_ceiling()
     for name in args.systems:
         tracemalloc.start()
         start = time.perf_counter()
@@ -44,15 +49,30 @@ def main():
         seconds = time.perf_counter() - start
         peak = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
+        folds = report.per_fold
         results[name] = dict(
-            ua=report.ua, wa=report.wa, fold_ua=report.per_fold["ua"].tolist(),
-            fold_wa=report.per_fold["wa"].tolist(), seconds=seconds, peak_mb_python=peak,
-            fit_seconds=report.per_fold["fit_seconds"].tolist(), cv=args.cv,
-            n_utterances=len(corpus),
+            ua=report.ua, wa=report.wa, fold_ua=folds["ua"].tolist(), fold_wa=folds["wa"].tolist(),
+            seconds=seconds, peak_mb_python=peak, fit_seconds=folds["fit_seconds"].tolist(),
+            precompute_seconds=report.info.get("precompute_seconds"),
+            predict_ms_per_utterance=float(1e3 * folds["predict_seconds"].sum() / folds["n_test"].sum()),
+            cv=args.cv, n_utterances=len(corpus),
         )
+        if "epochs" in folds:
+            results[name].update(epochs=folds["epochs"].tolist(),
+                                 epoch_seconds=float(np.average(folds["epoch_seconds"], weights=folds["epochs"])))
+            speed = measure(name, n_classes=corpus["label"].nunique())
+            ceiling = max(ceiling, matmul_ceiling())  # best of the run: the machine is shared
+            results[name]["speed"] = dict(speed, matmul_ceiling_gflops=ceiling,
+                                          share_of_ceiling=speed["train_gflops"] / ceiling)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(results, indent=2))  # after every system: a long run keeps its parts
         print(f"{name}: pooled UA {report.ua:.3f}, WA {report.wa:.3f} ({seconds:.0f} s)", flush=True)
+        if "speed" in results[name]:
+            sp = results[name]["speed"]
+            print(f"  {sp['train_gflop']:.3f} GFLOP per training sample, {sp['train_samples_per_second']:.0f} "
+                  f"samples/s = {sp['train_gflops']:.0f} GFLOP/s ({sp['share_of_ceiling']:.0%} of the "
+                  f"{ceiling:.0f} GFLOP/s matmul ceiling); {results[name]['epoch_seconds']:.1f} s/epoch; "
+                  f"infer one utterance {sp['infer_ms']:.1f} ms", flush=True)
 
     reference = args.reference or args.systems[0]
     header = f"{'system':22s} {'pooled UA':>9s} {'WA':>6s} {'fold UA mean ± std':>19s} {'time':>7s}  vs {reference}"

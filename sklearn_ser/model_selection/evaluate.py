@@ -68,13 +68,30 @@ def speaker_fit_params(estimator, groups):
     return {f"{name}__groups" if name else "groups": groups}
 
 
+def _training_history(model):
+    """The skorch history of the network a fitted model ends with (directly or inside a
+    meta-estimator such as FunctionalsELM), or None."""
+    final = model.steps[-1][1] if hasattr(model, "steps") else model
+    for candidate in (final, getattr(final, "estimator_", None)):
+        if hasattr(candidate, "history_"):
+            return candidate.history_
+    return None
+
+
 def _fit_predict(estimator, X, y, groups, train, test):
     start = time.perf_counter()
     fit_params = speaker_fit_params(estimator, groups[train])
     model = clone(estimator).fit(_take(X, train), y[train], **fit_params)
-    fit_seconds = time.perf_counter() - start
+    stats = {"fit_seconds": time.perf_counter() - start}
     check_known_labels(y[test], model.classes_)
-    return model.predict(_take(X, test)), fit_seconds
+    start = time.perf_counter()
+    pred = model.predict(_take(X, test))
+    stats["predict_seconds"] = time.perf_counter() - start
+    history = _training_history(model)
+    if history is not None:
+        stats["epochs"] = len(history)
+        stats["epoch_seconds"] = float(np.mean(history[:, "dur"]))
+    return pred, stats
 
 
 @dataclass
@@ -171,12 +188,12 @@ def evaluate(estimator, X, y, groups=None, cv="loso", n_jobs=None, precompute=Tr
 
     y_pred = np.empty(len(y), dtype=object)
     rows = []
-    for k, ((train, test), (pred, fit_seconds)) in enumerate(zip(splits, results)):
+    for k, ((train, test), (pred, stats)) in enumerate(zip(splits, results)):
         y_pred[test] = pred
         rows.append(dict(
             fold=k, test_speakers=",".join(map(str, np.unique(groups[test]))), n_test=len(test),
             ua=unweighted_accuracy(y[test], pred), wa=weighted_accuracy(y[test], pred),
-            fit_seconds=round(fit_seconds, 3),
+            **{name: round(value, 4) for name, value in stats.items()},
         ))
     tested = np.concatenate([test for _, test in splits])
     y_true, y_hat = y[tested], y_pred[tested].astype(y.dtype)

@@ -10,23 +10,19 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .toeplitz import ToeplitzConv3d
+from .fftconv import make_conv
 
 
-def _conv3d_stack(n_layers, n_kernels, kernel, pool, n_bins, conv):
+def _conv3d_stack(n_layers, n_kernels, kernel, pool, conv, batch_norm=False):
     layers = []
     for k in range(n_layers):
         channels = 1 if k == 0 else n_kernels
-        if conv == "toeplitz":
-            layers.append(ToeplitzConv3d(channels, n_kernels, kernel, n_bins))
-        elif conv == "torch":
-            layers.append(nn.Conv3d(channels, n_kernels, kernel, padding="same"))
-        else:
-            raise ValueError(f"conv must be 'toeplitz' or 'torch', got {conv!r}")
+        layers.append(make_conv(channels, n_kernels, kernel, conv))
+        if batch_norm:
+            layers.append(nn.BatchNorm3d(n_kernels))
         layers.append(nn.ReLU())
         if k > 0:  # "3D max-pooling after every layer but the first"
             layers.append(nn.MaxPool3d(pool))
-            n_bins //= pool[2]
     return nn.Sequential(*layers)
 
 
@@ -48,15 +44,18 @@ class Kim3DCNN(nn.Module):
     kernel : (int, int, int), default=(2, 2, 128)
     n_hidden : int, default=512
     dropout : float, default=0.5
-    conv : {"toeplitz", "torch"}, default="toeplitz"
-        How the 3D convolutions are computed: :class:`~sklearn_ser.nets.toeplitz.ToeplitzConv3d`
-        (one GEMM, several times faster on CPU) or ``nn.Conv3d``; same weights, same results.
+    conv : {"fft", "torch"}, default="fft"
+        How the 3D convolutions are computed: :class:`~sklearn_ser.nets.fftconv.FFTConv` (through
+        the FFT, several times faster on CPU) or ``nn.Conv3d``; same weights, same results.
+    batch_norm : bool, default=False
+        Batch normalisation after each convolution (not in the paper).
     """
 
     def __init__(self, n_classes=4, input_shape=(10, 10, 256), n_layers=3, n_kernels=4,
-                 kernel=(2, 2, 128), n_hidden=512, dropout=0.5, conv="toeplitz"):
+                 kernel=(2, 2, 128), n_hidden=512, dropout=0.5, conv="fft", batch_norm=False):
         super().__init__()
-        self.features = _conv3d_stack(n_layers, n_kernels, tuple(kernel), (2, 2, 2), input_shape[2], conv)
+        self.features = _conv3d_stack(n_layers, n_kernels, tuple(kernel), (2, 2, 2), conv,
+                                      batch_norm)
         flat = n_kernels * int(torch.tensor([_pooled(d, 2, n_layers - 1) for d in input_shape]).prod())
         self.hidden = nn.Sequential(
             nn.Flatten(), nn.Linear(flat, n_hidden), nn.ReLU(), nn.Dropout(dropout),
@@ -79,9 +78,10 @@ class Kim3DCNNSteps(nn.Module):
     """
 
     def __init__(self, n_classes=4, input_shape=(10, 10, 256), n_layers=3, n_kernels=4,
-                 kernel=(2, 2, 128), n_hidden=512, dropout=0.5, conv="toeplitz"):
+                 kernel=(2, 2, 128), n_hidden=512, dropout=0.5, conv="fft", batch_norm=False):
         super().__init__()
-        self.features = _conv3d_stack(n_layers, n_kernels, tuple(kernel), (1, 2, 2), input_shape[2], conv)
+        self.features = _conv3d_stack(n_layers, n_kernels, tuple(kernel), (1, 2, 2), conv,
+                                      batch_norm)
         _, T, S = input_shape
         per_step = n_kernels * _pooled(T, 2, n_layers - 1) * _pooled(S, 2, n_layers - 1)
         self.hidden = nn.Sequential(
@@ -149,15 +149,15 @@ class CNN1DLSTM(nn.Module):
     parameters with 128 cells (Table 4: 1583K, -1.8 %) and 2474K with 256 (Table 4: 2211K). No
     choice matches both: the 628K the paper adds from 128 to 256 cells imply about 70 LSTM inputs
     a step, while 20 pooled positions of any plausible number of 800-tap filters give hundreds.
-    (Trigeorgis' own 40 + 40 filters give 1892K / 2894K.)
+    (Trigeorgis' own 40 + 40 filters give 1892K / 2894K.) ``conv`` as :class:`Kim3DCNN`'s.
     """
 
     def __init__(self, n_classes=4, samples=1600, n_filters=(40, 32), kernels=(80, 800),
-                 pools=(2, 40), n_cells=128):
+                 pools=(2, 40), n_cells=128, conv="fft"):
         super().__init__()
         self.conv = nn.Sequential(
-            nn.Conv1d(1, n_filters[0], kernels[0], padding="same"), nn.ReLU(), nn.MaxPool1d(pools[0]),
-            nn.Conv1d(n_filters[0], n_filters[1], kernels[1], padding="same"), nn.ReLU(),
+            make_conv(1, n_filters[0], (kernels[0],), conv), nn.ReLU(), nn.MaxPool1d(pools[0]),
+            make_conv(n_filters[0], n_filters[1], (kernels[1],), conv), nn.ReLU(),
             nn.MaxPool1d(pools[1]),
         )
         per_step = n_filters[1] * (samples // pools[0] // pools[1])
@@ -176,14 +176,14 @@ class CNN1DLSTM(nn.Module):
 class CNN2DLSTM(nn.Module):
     """2D-CNN-LSTM(-DNN): two 2D convolutions (4 kernels of 2 x ``spectral``) on each T x S map of the
     L-step series, max-pools 2x2 then 4x4, two LSTM layers of 128 over the L steps, then (with
-    ``dnn=True``) two FC layers of 512; softmax on the last step."""
+    ``dnn=True``) two FC layers of 512; softmax on the last step. ``conv`` as :class:`Kim3DCNN`'s."""
 
     def __init__(self, n_classes=4, input_shape=(10, 10, 256), n_kernels=4, kernel=(2, 2),
-                 n_cells=128, dnn=False, n_hidden=512, dropout=0.5):
+                 n_cells=128, dnn=False, n_hidden=512, dropout=0.5, conv="fft"):
         super().__init__()
         self.conv = nn.Sequential(
-            nn.Conv2d(1, n_kernels, tuple(kernel), padding="same"), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(n_kernels, n_kernels, tuple(kernel), padding="same"), nn.ReLU(), nn.MaxPool2d(4),
+            make_conv(1, n_kernels, tuple(kernel), conv), nn.ReLU(), nn.MaxPool2d(2),
+            make_conv(n_kernels, n_kernels, tuple(kernel), conv), nn.ReLU(), nn.MaxPool2d(4),
         )
         _, T, S = input_shape
         self.lstm = nn.LSTM(n_kernels * (T // 2 // 4) * (S // 2 // 4), n_cells, num_layers=2,
