@@ -52,36 +52,6 @@ def _net(cls, module, **params):
     return wrapper(module, verbose=0, **params)
 
 
-def dnn_elm(context=5, n_jobs=None, random_state=0, **net_params):
-    """DNN-ELM (Han et al. 2014), Kim et al.'s baseline: 3 x FC 256 on each 10 ms frame of the 32
-    LLDs with a 5-frame context, frame posteriors -> utterance functionals -> ELM."""
-    from .ensemble import FunctionalsELM
-    from .nets import FrameDNN
-
-    params = dict(batch_size=256, random_state=random_state, **net_params)
-    return Pipeline([
-        ("features", LLDContextFrames(context=context, n_jobs=n_jobs)),
-        ("scale", BinStandardScaler()),
-        ("net", FunctionalsELM(_net("segments", FrameDNN, **params), random_state=random_state)),
-    ])
-
-
-def lstm_elm(window=100, hop=50, n_jobs=None, random_state=0, **net_params):
-    """LSTM-ELM (Lee & Tashev 2015), Kim et al.'s baseline: 2 x LSTM 128 over the 32 LLDs, trained
-    on 1 s windows (``window`` frames every ``hop``) with a posterior per frame, then utterance
-    functionals -> ELM."""
-    from .ensemble import FunctionalsELM
-    from .nets import SequenceLSTM
-
-    params = dict(random_state=random_state, **net_params)
-    return Pipeline([
-        ("features", LLDContextFrames(context=1, n_jobs=n_jobs)),
-        ("scale", BinStandardScaler()),
-        ("windows", FrameWindows(length=window, hop=hop)),
-        ("net", FunctionalsELM(_net("segments", SequenceLSTM, **params), random_state=random_state)),
-    ])
-
-
 # Kim et al.'s common set-up was fitted to 15k utterances of 7 corpora. On one small corpus (EmoDB's
 # ~400 training utterances make 3 updates an epoch at batch 128) the 3D CNN at lr 3e-3 collapses to
 # the class prior in the first epoch and never leaves it; smaller batches, a smaller step and batch
@@ -96,6 +66,42 @@ def _training(training):
     if training not in TRAINING:
         raise ValueError(f"training must be one of {sorted(TRAINING)}, got {training!r}")
     return dict(TRAINING[training])
+
+
+def _frame_training(training):
+    # frame-level nets see ~100 samples an utterance: batches stay large, the step follows `training`
+    return {**_training(training), "batch_size": 256}
+
+
+def dnn_elm(context=5, training="small-corpus", n_jobs=None, random_state=0, **net_params):
+    """DNN-ELM (Han et al. 2014), Kim et al.'s baseline: 3 x FC 256 on each 10 ms frame of the 32
+    LLDs with a 5-frame context, frame posteriors -> utterance functionals -> ELM. ``training`` as
+    :func:`kim_3d_cnn`'s, with batches of 256 frames."""
+    from .ensemble import FunctionalsELM
+    from .nets import FrameDNN
+
+    params = dict(random_state=random_state, **{**_frame_training(training), **net_params})
+    return Pipeline([
+        ("features", LLDContextFrames(context=context, n_jobs=n_jobs)),
+        ("scale", BinStandardScaler()),
+        ("net", FunctionalsELM(_net("segments", FrameDNN, **params), random_state=random_state)),
+    ])
+
+
+def lstm_elm(window=100, hop=50, training="small-corpus", n_jobs=None, random_state=0, **net_params):
+    """LSTM-ELM (Lee & Tashev 2015), Kim et al.'s baseline: 2 x LSTM 128 over the 32 LLDs, trained
+    on 1 s windows (``window`` frames every ``hop``) with a posterior per frame, then utterance
+    functionals -> ELM. ``training`` as :func:`kim_3d_cnn`'s."""
+    from .ensemble import FunctionalsELM
+    from .nets import SequenceLSTM
+
+    params = dict(random_state=random_state, **{**_training(training), **net_params})
+    return Pipeline([
+        ("features", LLDContextFrames(context=1, n_jobs=n_jobs)),
+        ("scale", BinStandardScaler()),
+        ("windows", FrameWindows(length=window, hop=hop)),
+        ("net", FunctionalsELM(_net("segments", SequenceLSTM, **params), random_state=random_state)),
+    ])
 
 
 def kim_3d_cnn(kernel=(2, 2, 128), elm=False, training="small-corpus", n_jobs=None, random_state=0,

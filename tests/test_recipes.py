@@ -85,3 +85,16 @@ def test_kim_3d_cnn_dnn_learns_the_synthetic_corpus(small_corpus):
     ])
     report = evaluate(pipe, small_corpus, small_corpus["label"], cv="kfold:3")
     assert report.ua > 0.4  # chance 0.25 (4 balanced classes)
+
+
+def test_training_set_ups_of_the_kim_family():
+    paper = get_system("kim-3d-cnn-dnn-paper").named_steps["net"]
+    small = get_system("kim-3d-cnn-dnn").named_steps["net"]
+    assert (paper.lr, paper.batch_size, paper.module__batch_norm) == (3e-3, 128, False)
+    assert (small.lr, small.batch_size, small.module__batch_norm) == (1e-3, 32, True)
+    frames = get_system("dnn-elm").named_steps["net"].estimator
+    assert (frames.lr, frames.batch_size) == (1e-3, 256)
+    assert get_system("kim-2d-cnn-lstm", training="paper").named_steps["net"].lr == 3e-3
+    assert get_system("kim-3d-cnn-dnn", lr=5e-4).named_steps["net"].lr == 5e-4  # overrides win
+    with pytest.raises(ValueError, match="training must be one of"):
+        get_system("kim-3d-cnn-dnn", training="fast")
