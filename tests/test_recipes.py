@@ -62,6 +62,11 @@ def test_evaluate_routes_speakers_to_the_net(small_corpus):
     report = evaluate(tiny_kim_pipeline(SpyNet), small_corpus, small_corpus["label"], cv="kfold:3")
     assert len(SPLITS) == 3 and all(valid for _, valid in SPLITS)
     assert 0.0 <= report.ua <= 1.0
+    # the training record of each fold's net: epochs run (early stopping may cut the 3) and their time
+    folds = report.per_fold
+    assert folds["epochs"].between(1, 3).all() and (folds["epoch_seconds"] > 0).all()
+    assert (folds["predict_seconds"] > 0).all()
+    assert (folds["fit_seconds"] > folds["epoch_seconds"]).all()
 
 
 def test_grid_search_over_net_parameters_with_speaker_groups(small_corpus):
