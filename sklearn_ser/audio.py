@@ -49,6 +49,17 @@ def _is_path(value) -> bool:
     return isinstance(value, (str, os.PathLike))
 
 
+def take_utterances(X, idx):
+    """The utterances ``idx`` of a collection: DataFrame/Series rows, array rows or list items."""
+    if isinstance(X, (pd.DataFrame, pd.Series)):
+        return X.iloc[idx]
+    if isinstance(X, np.ndarray):
+        return X[idx]
+    if hasattr(X, "__array__") and not isinstance(X, (list, tuple)):  # array-likes such as _NotAnArray
+        return np.asarray(X)[idx]
+    return [X[i] for i in idx]
+
+
 def as_utterances(X) -> Utterances:
     """Normalise any accepted form of X (DESIGN §1) into :class:`Utterances`.
 

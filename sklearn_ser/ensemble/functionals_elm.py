@@ -5,6 +5,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
+from ..audio import take_utterances
 from ..model_selection.validation import speaker_validation_split
 from .elm import ELMClassifier
 
@@ -53,13 +54,12 @@ class FunctionalsELM(ClassifierMixin, BaseEstimator):
             if groups is None:
                 raise ValueError("elm_fraction needs the speakers: fit(X, y, groups=speakers)")
             inner_idx, elm_idx = speaker_validation_split(groups, self.elm_fraction, self.random_state)
-        take = (lambda idx: X[idx]) if hasattr(X, "shape") else (lambda idx: [X[i] for i in idx])
         self.estimator_ = clone(self.estimator)
         inner_groups = None if groups is None else np.asarray(groups)[inner_idx]
-        self.estimator_.fit(take(inner_idx), y[inner_idx], groups=inner_groups)
+        self.estimator_.fit(take_utterances(X, inner_idx), y[inner_idx], groups=inner_groups)
         self.classifier_ = clone(self.classifier if self.classifier is not None
                                  else ELMClassifier(n_hidden=120, random_state=self.random_state))
-        self.classifier_.fit(self._functionals(take(elm_idx)), y[elm_idx])
+        self.classifier_.fit(self._functionals(take_utterances(X, elm_idx)), y[elm_idx])
         self.classes_ = self.classifier_.classes_
         return self
 

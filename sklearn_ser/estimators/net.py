@@ -249,3 +249,14 @@ class SegmentNetClassifier(SERNetClassifier):
 
     def predict_proba(self, X):
         return np.vstack([pool_posteriors(p, self.pooling) for p in self.predict_segment_proba(X)])
+
+    def embed_utterances(self, X):
+        """The top hidden layer averaged over each utterance's segments, ``(n_utterances, n_hidden)``
+        (Zhang et al.'s utterance features for feature-level fusion)."""
+        segments, owners = self._stack(X)
+        embedded = self.embed(segments)
+        if embedded.ndim == 3:  # a hidden state per step: every step is a segment
+            owners = np.repeat(owners, embedded.shape[1])
+            embedded = embedded.reshape(-1, embedded.shape[-1])
+        counts = np.bincount(owners, minlength=len(X))
+        return np.add.reduceat(embedded, np.r_[0, np.cumsum(counts)[:-1]]) / counts[:, None]

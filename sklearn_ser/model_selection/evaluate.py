@@ -15,6 +15,7 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from sklearn.pipeline import Pipeline
 from tqdm.auto import tqdm
 
+from ..audio import take_utterances
 from ..metrics import check_known_labels, unweighted_accuracy, weighted_accuracy
 from .splitters import LeaveOneSpeakerOut, SpeakerKFold, _check_groups, check_speaker_disjoint
 
@@ -53,12 +54,6 @@ def _stateless_prefix(estimator):
     return n
 
 
-def _take(X, idx):
-    return X.iloc[idx] if isinstance(X, (pd.DataFrame, pd.Series)) else (
-        X[idx] if isinstance(X, np.ndarray) else [X[i] for i in idx]
-    )
-
-
 def speaker_fit_params(estimator, groups):
     """``fit`` keyword arguments that hand the speakers to a final step that takes ``groups``
     (a net's speaker-disjoint early stopping), or nothing."""
@@ -81,11 +76,11 @@ def _training_history(model):
 def _fit_predict(estimator, X, y, groups, train, test):
     start = time.perf_counter()
     fit_params = speaker_fit_params(estimator, groups[train])
-    model = clone(estimator).fit(_take(X, train), y[train], **fit_params)
+    model = clone(estimator).fit(take_utterances(X, train), y[train], **fit_params)
     stats = {"fit_seconds": time.perf_counter() - start}
     check_known_labels(y[test], model.classes_)
     start = time.perf_counter()
-    pred = model.predict(_take(X, test))
+    pred = model.predict(take_utterances(X, test))
     stats["predict_seconds"] = time.perf_counter() - start
     history = _training_history(model)
     if history is not None:

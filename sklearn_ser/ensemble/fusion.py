@@ -1,0 +1,266 @@
+"""Zhang et al. 2021's multi-CNN fusion as meta-estimators over member pipelines that all take the
+same utterances: weighted utterance scores (score level) and concatenated utterance features
+(feature level).
+
+Unlike sklearn's ``StackingClassifier``, the weights are chosen on speaker-disjoint inner folds:
+the speakers come from ``fit(X, y, groups=...)`` or, when X is an utterance DataFrame, from its
+``speaker`` column, which is also how they reach ``fit`` inside ``cross_validate``.
+"""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+from joblib import Parallel, delayed
+from scipy.sparse import issparse
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import LinearSVC
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils._available_if import available_if
+from sklearn.utils.validation import _num_samples, check_is_fitted
+
+from ..audio import take_utterances
+from ..metrics import unweighted_accuracy
+from ..model_selection.evaluate import speaker_fit_params
+from ..model_selection.splitters import SpeakerKFold, check_speaker_disjoint
+
+
+def simplex_grid(n_members, step=0.1):
+    """Every weight vector of ``n_members`` non-negative multiples of ``step`` summing to 1."""
+    n_steps = int(round(1 / step))
+    if not np.isclose(n_steps * step, 1.0):
+        raise ValueError(f"step must divide 1, got {step}")
+    # stars and bars: choose where the n_members - 1 bars go among n_steps + n_members - 1 places
+    grid = []
+    for bars in itertools.combinations(range(n_steps + n_members - 1), n_members - 1):
+        edges = (-1, *bars, n_steps + n_members - 1)
+        grid.append([edges[i + 1] - edges[i] - 1 for i in range(n_members)])
+    return np.asarray(grid, dtype=float) / n_steps
+
+
+def best_weights(scores, y, classes, step=0.1):
+    """The simplex weights whose fused scores (``scores``: members x utterances x classes) give the
+    highest UA on ``y``; ties go to the weights nearest to uniform."""
+    grid = simplex_grid(len(scores), step)
+    fused = np.einsum("gm,mnk->gnk", grid, scores)
+    uas = np.array([unweighted_accuracy(y, classes[f.argmax(1)]) for f in fused])
+    spread = np.abs(grid - 1 / len(scores)).sum(1)
+    best = np.lexsort((spread, -uas))[0]
+    return grid[best], uas[best]
+
+
+def _speakers(X, groups):
+    if groups is not None:
+        return np.asarray(groups)
+    if hasattr(X, "columns") and "speaker" in X.columns:
+        return X["speaker"].to_numpy()
+    return None
+
+
+def _fit_member(member, X, y, groups):
+    fit_params = {} if groups is None else speaker_fit_params(member, groups)
+    return member.fit(X, y, **fit_params)
+
+
+def _member_scores(member, X, classes):
+    """``predict_proba`` of a member, with columns aligned to ``classes`` (a class the member never
+    saw scores 0)."""
+    proba = member.predict_proba(X)
+    aligned = np.zeros((len(proba), len(classes)))
+    aligned[:, np.searchsorted(classes, member.classes_)] = proba
+    return aligned
+
+
+def _fit_and_score(member, X, y, groups, train, valid, classes):
+    fitted = _fit_member(member, take_utterances(X, train), y[train],
+                         None if groups is None else groups[train])
+    return _member_scores(fitted, take_utterances(X, valid), classes)
+
+
+class _Members(ClassifierMixin, BaseEstimator):
+    """Shared parts: member validation, parallel fitting, label bookkeeping."""
+
+    def _check_members(self):
+        if not self.estimators:
+            raise ValueError("estimators must be a non-empty list of (name, classifier) pairs")
+        names = [name for name, _ in self.estimators]
+        if len(set(names)) != len(names):
+            raise ValueError(f"member names must be unique, got {names}")
+
+    def _check_y(self, X, y):
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
+        if issparse(X):
+            raise TypeError("sparse input is not supported: members take utterances (or dense features)")
+        n = _num_samples(X)
+        if n == 0:
+            raise ValueError("no utterances to fit (X is empty)")
+        y = np.asarray(y)
+        check_classification_targets(y)
+        if len(y) != n:
+            raise ValueError(f"X has {n} utterances but y has {len(y)}")
+        self.classes_ = np.unique(y)
+        if len(self.classes_) < 2:
+            raise ValueError(f"y holds one class only ({y[0]!r}); a classifier needs at least 2")
+        return y
+
+    def _fit_all(self, X, y, groups):
+        jobs = (delayed(_fit_member)(clone(est), X, y, groups) for _, est in self.estimators)
+        self.estimators_ = Parallel(n_jobs=self.n_jobs)(jobs)
+        self.named_estimators_ = dict(zip([name for name, _ in self.estimators], self.estimators_))
+        if len(getattr(X, "shape", ())) == 2 and not hasattr(X, "columns"):
+            self.n_features_in_ = X.shape[1]
+
+    def predict(self, X):
+        check_is_fitted(self, "estimators_")
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+class ScoreFusionClassifier(_Members):
+    """Score-level fusion: ``sum_m w_m * predict_proba_m(X)`` with weights on the simplex.
+
+    Parameters
+    ----------
+    estimators : list of (name, classifier)
+        Members with ``predict_proba``, each taking the same X (e.g. whole pipelines from audio).
+    weights : "search" or sequence of floats, default="search"
+        "search" tries every point of the simplex grid (``step``) on out-of-fold scores of
+        speaker-disjoint inner folds (``cv``) and keeps the best UA (ties: nearest to uniform);
+        fixed weights (normalised to sum 1) skip the inner folds.
+    step : float, default=0.1
+    cv : int or splitter, default=3
+        Inner folds: an int is :class:`~sklearn_ser.model_selection.SpeakerKFold` with that many
+        folds (speakers required). A splitter gets the speakers as ``groups``; with speakers, every
+        inner split is checked to share none between its sides.
+    n_jobs : int, default=None
+        Members (and inner folds) fitted in parallel through joblib.
+
+    Attributes
+    ----------
+    weights_ : ndarray (n_members,)
+    inner_ua_ : float or None
+        UA of the chosen weights on the inner folds.
+    estimators_ : list of the members refitted on all of the training data
+    """
+
+    def __init__(self, estimators, weights="search", step=0.1, cv=3, n_jobs=None):
+        self.estimators = estimators
+        self.weights = weights
+        self.step = step
+        self.cv = cv
+        self.n_jobs = n_jobs
+
+    def fit(self, X, y, groups=None):
+        self._check_members()
+        y = self._check_y(X, y)
+        groups = _speakers(X, groups)
+        if isinstance(self.weights, str) and self.weights == "search":
+            self.weights_, self.inner_ua_ = self._search(X, y, groups)
+        else:
+            w = np.asarray(self.weights, dtype=float)
+            if w.shape != (len(self.estimators),) or (w < 0).any() or w.sum() <= 0:
+                raise ValueError(f"weights must be 'search' or {len(self.estimators)} non-negative "
+                                 f"numbers with a positive sum, got {self.weights!r}")
+            self.weights_, self.inner_ua_ = w / w.sum(), None
+        self._fit_all(X, y, groups)
+        return self
+
+    def _search(self, X, y, groups):
+        if groups is None and isinstance(self.cv, int):
+            raise ValueError(
+                "searching fusion weights needs speakers for speaker-disjoint inner folds: pass "
+                "fit(X, y, groups=speakers) or a DataFrame X with a 'speaker' column, or fix weights")
+        # an explicit splitter without speakers is the caller's choice (e.g. one utterance a speaker)
+        cv = SpeakerKFold(self.cv) if isinstance(self.cv, int) else self.cv
+        splits = list(cv.split(np.zeros(len(y)), y, groups))
+        if groups is not None:
+            for train, valid in splits:
+                check_speaker_disjoint(groups, train, valid)
+        jobs = (delayed(_fit_and_score)(clone(est), X, y, groups, train, valid, self.classes_)
+                for _, est in self.estimators for train, valid in splits)
+        fold_scores = Parallel(n_jobs=self.n_jobs)(jobs)
+        order = np.concatenate([valid for _, valid in splits])
+        scores = np.empty((len(self.estimators), len(order), len(self.classes_)))
+        for m in range(len(self.estimators)):
+            scores[m] = np.concatenate(fold_scores[m * len(splits):(m + 1) * len(splits)])
+        return best_weights(scores, y[order], self.classes_, self.step)
+
+    def member_scores(self, X):
+        """Each member's utterance scores, ``(n_members, n_utterances, n_classes)``."""
+        check_is_fitted(self, "estimators_")
+        return np.stack([_member_scores(m, X, self.classes_) for m in self.estimators_])
+
+    def predict_proba(self, X):
+        check_is_fitted(self, "weights_")
+        return np.einsum("m,mnk->nk", self.weights_, self.member_scores(X))
+
+
+def utterance_features(model, X):
+    """Utterance-level features of a fitted member: for a pipeline ending in a network, the
+    average over each utterance's segments of its top fully-connected layer
+    (``embed_utterances``/``embed``); otherwise the member's class scores."""
+    final = model.steps[-1][1] if isinstance(model, Pipeline) else model
+    for method in ("embed_utterances", "embed"):
+        if hasattr(final, method):
+            Xt = model[:-1].transform(X) if isinstance(model, Pipeline) and len(model) > 1 else X
+            return np.asarray(getattr(final, method)(Xt), dtype=np.float64)
+    return model.predict_proba(X)
+
+
+def _classifier_has(method):
+    """For ``available_if``: the (fitted, else configured, else default) classifier has ``method``."""
+    def check(self):
+        classifier = getattr(self, "classifier_", None) or self.classifier or LinearSVC()
+        return hasattr(classifier, method)
+    return check
+
+
+class FeatureFusionClassifier(_Members):
+    """Feature-level fusion: the utterance-level features of every member (see
+    :func:`utterance_features`) concatenated, then ``classifier``.
+
+    As in Zhang et al., the members are trained on the training utterances first and the classifier
+    learns from those members' features of the same utterances.
+
+    Parameters
+    ----------
+    estimators : list of (name, classifier)
+    classifier : sklearn classifier, default=StandardScaler + LinearSVC (the paper's linear SVM)
+    n_jobs : int, default=None
+        Members fitted in parallel.
+    """
+
+    def __init__(self, estimators, classifier=None, n_jobs=None):
+        self.estimators = estimators
+        self.classifier = classifier
+        self.n_jobs = n_jobs
+
+    def fit(self, X, y, groups=None):
+        self._check_members()
+        y = self._check_y(X, y)
+        self._fit_all(X, y, _speakers(X, groups))
+        self.classifier_ = clone(self.classifier if self.classifier is not None
+                                 else make_pipeline(StandardScaler(), LinearSVC(C=0.01)))
+        self.classifier_.fit(self.fused_features(X), y)
+        return self
+
+    def fused_features(self, X):
+        """The fused utterance features, ``(n_utterances, sum of member feature sizes)``."""
+        check_is_fitted(self, "estimators_")  # also before classifier_ is set, inside fit
+        return np.hstack([utterance_features(m, X) for m in self.estimators_])
+
+    def predict(self, X):
+        check_is_fitted(self, "classifier_")
+        return self.classifier_.predict(self.fused_features(X))
+
+    @available_if(_classifier_has("decision_function"))
+    def decision_function(self, X):
+        check_is_fitted(self, "classifier_")
+        return self.classifier_.decision_function(self.fused_features(X))
+
+    @available_if(_classifier_has("predict_proba"))
+    def predict_proba(self, X):
+        check_is_fitted(self, "classifier_")
+        return self.classifier_.predict_proba(self.fused_features(X))
