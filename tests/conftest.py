@@ -1,7 +1,10 @@
 """Shared fixtures: real corpora when present (skipped otherwise), synthetic audio everywhere."""
 import os
+import subprocess
+import sys
 from pathlib import Path
 
+import joblib
 import numpy as np
 import pytest
 import soundfile as sf
@@ -57,3 +60,54 @@ def wav_files(tmp_path):
     for name in ("mono16k.wav", "stereo.wav", "low8k.wav", "mono.flac"):
         paths.append(str(tmp_path / name))
     return paths
+
+
+def _round_trip_in_new_process(model, train, test, tmp_path):
+    """Fit on ``train``, save with joblib, load in a fresh interpreter, predict the test
+    utterances from WAV files there: the probabilities must be identical."""
+    files = []
+    for i, y in enumerate(test["audio"]):
+        path = tmp_path / f"u{i}.wav"
+        sf.write(path, y, 16000, subtype="FLOAT")
+        files.append(str(path))
+    model = model.fit(train, train["label"])
+    expected = model.predict_proba(files)
+    assert (model.classes_[expected.argmax(1)] == model.predict(files)).all()
+    joblib.dump(model, tmp_path / "model.joblib")
+    np.save(tmp_path / "files.npy", np.array(files))
+    code = (
+        "import joblib, numpy as np, sys;"
+        f"m = joblib.load({str(tmp_path / 'model.joblib')!r});"
+        f"files = list(np.load({str(tmp_path / 'files.npy')!r}));"
+        f"np.save({str(tmp_path / 'out.npy')!r}, m.predict_proba(files))"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path)
+    np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), expected)
+
+
+@pytest.fixture
+def round_trip_in_new_process():
+    return _round_trip_in_new_process
+
+
+def _torchvision_alexnet_state(n_out=1000, seed=0, n_hidden=4096):
+    """A checkpoint in torchvision's alexnet layout and widths (64, 192, 384, 256, 256)."""
+    import torch
+
+    torch.manual_seed(seed)
+    shapes = {
+        "features.0": (64, 3, 11, 11), "features.3": (192, 64, 5, 5), "features.6": (384, 192, 3, 3),
+        "features.8": (256, 384, 3, 3), "features.10": (256, 256, 3, 3),
+        "classifier.1": (n_hidden, 9216), "classifier.4": (n_hidden, n_hidden),
+        "classifier.6": (n_out, n_hidden),
+    }
+    state = {}
+    for name, shape in shapes.items():
+        state[f"{name}.weight"] = torch.randn(shape) * 0.01
+        state[f"{name}.bias"] = torch.randn(shape[0]) * 0.01
+    return state
+
+
+@pytest.fixture
+def torchvision_alexnet_state():
+    return _torchvision_alexnet_state

@@ -140,3 +140,18 @@ def test_opensmile_missing_extra_is_explained(monkeypatch):
     with pytest.raises(ImportError, match=r"sklearn-ser\[opensmile\]"):
         OpenSmileFunctionals().fit([tone()])
     module._smile.cache_clear()
+
+
+def test_bin_standard_scaler_along_another_axis():
+    from sklearn_ser.features import BinStandardScaler
+
+    rng = np.random.default_rng(0)
+    scale = np.array([1, 10, 100], dtype="float32")[None, :, None, None]
+    X = (rng.normal(0, 1, (40, 3, 4, 5)) * scale + scale).astype("float32")
+    Z = BinStandardScaler(axis=1).fit_transform(X)  # per channel
+    np.testing.assert_allclose(Z.mean(axis=(0, 2, 3)), 0, atol=1e-5)
+    np.testing.assert_allclose(Z.std(axis=(0, 2, 3)), 1, atol=1e-4)
+    ragged = np.empty(2, dtype=object)
+    ragged[:] = [X[:10], X[10:]]
+    np.testing.assert_allclose(np.concatenate(list(BinStandardScaler(axis=1).fit_transform(ragged))), Z,
+                               rtol=1e-5, atol=1e-5)

@@ -97,6 +97,7 @@ def test_training_set_ups_of_the_kim_family():
     small = get_system("kim-3d-cnn-dnn").named_steps["net"]
     assert (paper.lr, paper.batch_size, paper.module__batch_norm) == (3e-3, 128, False)
     assert (small.lr, small.batch_size, small.module__batch_norm) == (1e-3, 32, True)
+    assert (paper.max_epochs, small.max_epochs) == (20, 40)
     frames = get_system("dnn-elm").named_steps["net"].estimator
     assert (frames.lr, frames.batch_size) == (1e-3, 256)
     assert get_system("kim-2d-cnn-lstm", training="paper").named_steps["net"].lr == 3e-3

@@ -49,23 +49,8 @@ def test_small_alexnet_skips_the_resize():
     assert count_parameters(net) < count_parameters(ZhangAlexNet(n_classes=4)) / 10
 
 
-def _torchvision_alexnet_state(n_out=1000, seed=0):
-    """A checkpoint in torchvision's alexnet layout and widths (64, 192, 384, 256, 256)."""
-    torch.manual_seed(seed)
-    shapes = {
-        "features.0": (64, 3, 11, 11), "features.3": (192, 64, 5, 5), "features.6": (384, 192, 3, 3),
-        "features.8": (256, 384, 3, 3), "features.10": (256, 256, 3, 3),
-        "classifier.1": (4096, 9216), "classifier.4": (4096, 4096), "classifier.6": (n_out, 4096),
-    }
-    state = {}
-    for name, shape in shapes.items():
-        state[f"{name}.weight"] = torch.randn(shape) * 0.01
-        state[f"{name}.bias"] = torch.randn(shape[0]) * 0.01
-    return state
-
-
-def test_pretrained_alexnet_loads_every_layer_but_the_output(tmp_path):
-    state = _torchvision_alexnet_state()
+def test_pretrained_alexnet_loads_every_layer_but_the_output(tmp_path, torchvision_alexnet_state):
+    state = torchvision_alexnet_state()
     path = tmp_path / "alexnet-imagenet.pt"
     torch.save(state, path)
     net = ZhangAlexNet(n_classes=7, pretrained=path)
@@ -78,8 +63,8 @@ def test_pretrained_alexnet_loads_every_layer_but_the_output(tmp_path):
     assert net.features[0].out_channels == 64  # widths follow the checkpoint
 
 
-def test_pretrained_alexnet_refuses_another_layout(tmp_path):
-    state = _torchvision_alexnet_state()
+def test_pretrained_alexnet_refuses_another_layout(tmp_path, torchvision_alexnet_state):
+    state = torchvision_alexnet_state()
     state["features.0.weight"] = state.pop("features.0.weight")[:, :2]  # 2 input channels
     path = tmp_path / "bad.pt"
     torch.save(state, path)

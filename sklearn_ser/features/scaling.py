@@ -17,7 +17,9 @@ def _is_ragged(X):
 class BinStandardScaler(TransformerMixin, BaseEstimator):
     """Z-score each bin of the last axis with its mean and standard deviation over the training
     utterances and all other axes (e.g. per frequency bin of log-spectrogram volumes).
-    ``per_bin=False`` uses one mean and deviation for everything (raw waveforms). Ragged input
+    ``per_bin=False`` uses one mean and deviation for everything (raw waveforms); ``axis`` picks
+    another axis of bins (``axis=1``: per channel of ``(n, channels, mels, frames)`` segments, such
+    as Zhang's static/delta/delta-delta maps). Ragged input
     (one segment stack per utterance) is scaled stack by stack with statistics over all segments.
 
     Examples
@@ -30,17 +32,26 @@ class BinStandardScaler(TransformerMixin, BaseEstimator):
     ((20, 10, 10, 8), True, dtype('float32'))
     """
 
-    def __init__(self, per_bin=True):
+    def __init__(self, per_bin=True, axis=-1):
         self.per_bin = per_bin
+        self.axis = axis
 
     def fit(self, X, y=None):
         if _is_ragged(X):  # segment stacks: statistics over all segments of all utterances
             return self.fit(np.concatenate(list(X)))
         X = check_array(X, dtype=np.float32, allow_nd=True)
-        flat = X.reshape(-1, X.shape[-1]) if self.per_bin else X.reshape(-1, 1)
+        if self.per_bin:
+            bins = np.moveaxis(X, self.axis, -1)
+            flat = bins.reshape(-1, bins.shape[-1])
+        else:
+            flat = X.reshape(-1, 1)
         self.mean_ = flat.mean(axis=0, dtype=np.float64).astype(np.float32)
         std = flat.std(axis=0, dtype=np.float64)
         self.scale_ = np.where(std > 1e-8, std, 1.0).astype(np.float32)
+        if self.per_bin:  # shaped to broadcast along `axis` of a (n, ...) batch
+            shape = [1] * X.ndim
+            shape[self.axis] = -1
+            self.mean_, self.scale_ = self.mean_.reshape(shape[1:]), self.scale_.reshape(shape[1:])
         self.n_features_in_ = X.shape[1]
         self.sample_shape_ = X.shape[1:]
         return self

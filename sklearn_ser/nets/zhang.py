@@ -62,7 +62,8 @@ class ZhangAlexNet(nn.Module):
     Modules and parameter names follow torchvision's ``alexnet`` (``features.0`` ... ``features.10``,
     ``classifier.1/4/6``), so an ImageNet state dict in that layout loads with
     :meth:`load_pretrained` (or ``pretrained=path``): its widths are taken from the checkpoint, and the
-    1000-way output layer is replaced by one for ``n_classes``. Nothing is downloaded.
+    1000-way output layer is replaced by one for ``n_classes``: widths, ``n_hidden`` and ``pooled``
+    then come from the checkpoint. Nothing is downloaded.
 
     Parameters
     ----------
@@ -87,7 +88,8 @@ class ZhangAlexNet(nn.Module):
         if pretrained is not None:
             state = _read_state_dict(pretrained)
             widths = tuple(state[f"features.{i}.weight"].shape[0] for i in (0, 3, 6, 8, 10))
-            n_hidden = state["classifier.1.weight"].shape[0]
+            n_hidden, fc6_inputs = state["classifier.1.weight"].shape
+            pooled = round((fc6_inputs / widths[-1]) ** 0.5)
         self.input_size = input_size
         w1, w2, w3, w4, w5 = widths
         self.features = nn.Sequential(
