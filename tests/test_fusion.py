@@ -150,9 +150,12 @@ def test_feature_fusion_concatenates_member_features():
     fusion.fit(numeric, y)
     assert fusion.fused_features(numeric).shape == (len(y), 6)  # no embedding: 3 class scores each
     assert (fusion.predict(numeric) == y).mean() > 0.6
-    assert not hasattr(fusion, "predict_proba")  # a linear SVM has none
-    with_proba = FeatureFusionClassifier([("a", LogisticRegression())], classifier=LogisticRegression())
-    assert with_proba.fit(numeric, y).predict_proba(numeric).shape == (len(y), 3)
+    assert fusion.predict_proba(numeric).shape == (len(y), 3)  # Platt-scaled linear SVM
+    from sklearn.svm import LinearSVC
+
+    bare = FeatureFusionClassifier([("a", LogisticRegression())], classifier=LinearSVC())
+    assert not hasattr(bare, "predict_proba") and hasattr(bare, "decision_function")
+    assert bare.fit(numeric, y).decision_function(numeric).shape == (len(y), 3)
 
 
 def test_utterance_features_average_a_segment_net_top_layer():

@@ -32,10 +32,11 @@ def tiny_kim_pipeline(net_cls=SERNetClassifier, **net_params):
     ])
 
 
-def test_every_system_builds_a_pipeline():
+def test_every_system_builds_a_pipeline_or_a_fusion_of_pipelines():
     for name in SYSTEMS:
-        pipe = get_system(name)
-        assert isinstance(pipe, Pipeline) and hasattr(pipe, "predict_proba")
+        model = get_system(name)
+        members = [m for _, m in getattr(model, "estimators", [(name, model)])]
+        assert all(isinstance(m, Pipeline) for m in members) and hasattr(model, "predict_proba")
     with pytest.raises(ValueError, match="unknown system"):
         get_system("nope")
 

@@ -14,12 +14,13 @@ import numpy as np
 from joblib import Parallel, delayed
 from scipy.sparse import issparse
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils._available_if import available_if
-from sklearn.utils.validation import _num_samples, check_is_fitted
+from sklearn.utils.validation import _num_samples, check_is_fitted, column_or_1d
 
 from ..audio import take_utterances
 from ..metrics import unweighted_accuracy
@@ -97,7 +98,7 @@ class _Members(ClassifierMixin, BaseEstimator):
         n = _num_samples(X)
         if n == 0:
             raise ValueError("no utterances to fit (X is empty)")
-        y = np.asarray(y)
+        y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         if len(y) != n:
             raise ValueError(f"X has {n} utterances but y has {len(y)}")
@@ -209,10 +210,17 @@ def utterance_features(model, X):
     return model.predict_proba(X)
 
 
+def _linear_svm():
+    """The paper's linear SVM, on standardised features, with Platt-scaled probabilities (one SVM
+    fitted on all the data, as the baseline's; ``predict_proba`` serves the CLI and score fusion)."""
+    return make_pipeline(StandardScaler(), CalibratedClassifierCV(
+        LinearSVC(C=0.01), method="sigmoid", ensemble=False))
+
+
 def _classifier_has(method):
     """For ``available_if``: the (fitted, else configured, else default) classifier has ``method``."""
     def check(self):
-        classifier = getattr(self, "classifier_", None) or self.classifier or LinearSVC()
+        classifier = getattr(self, "classifier_", None) or self.classifier or _linear_svm()
         return hasattr(classifier, method)
     return check
 
@@ -228,6 +236,7 @@ class FeatureFusionClassifier(_Members):
     ----------
     estimators : list of (name, classifier)
     classifier : sklearn classifier, default=StandardScaler + LinearSVC (the paper's linear SVM)
+        with Platt-scaled probabilities
     n_jobs : int, default=None
         Members fitted in parallel.
     """
@@ -241,8 +250,7 @@ class FeatureFusionClassifier(_Members):
         self._check_members()
         y = self._check_y(X, y)
         self._fit_all(X, y, _speakers(X, groups))
-        self.classifier_ = clone(self.classifier if self.classifier is not None
-                                 else make_pipeline(StandardScaler(), LinearSVC(C=0.01)))
+        self.classifier_ = clone(self.classifier if self.classifier is not None else _linear_svm())
         self.classifier_.fit(self.fused_features(X), y)
         return self
 
