@@ -9,6 +9,7 @@ Run: python benchmarks/accuracy.py --systems baseline kim-3d-cnn-dnn-elm [--corp
 """
 import argparse
 import json
+import resource
 import time
 import tracemalloc
 from pathlib import Path
@@ -52,7 +53,9 @@ def main():
         folds = report.per_fold
         results[name] = dict(
             ua=report.ua, wa=report.wa, fold_ua=folds["ua"].tolist(), fold_wa=folds["wa"].tolist(),
-            seconds=seconds, peak_mb_python=peak, fit_seconds=folds["fit_seconds"].tolist(),
+            seconds=seconds, peak_mb_python=peak,
+            # whole process (torch's buffers included), highest so far in this run
+            peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, fit_seconds=folds["fit_seconds"].tolist(),
             precompute_seconds=report.info.get("precompute_seconds"),
             predict_ms_per_utterance=float(1e3 * folds["predict_seconds"].sum() / folds["n_test"].sum()),
             cv=args.cv, n_utterances=len(corpus),
