@@ -24,7 +24,7 @@ from sklearn.utils.validation import _num_samples, check_is_fitted, column_or_1d
 
 from ..audio import take_utterances
 from ..metrics import unweighted_accuracy
-from ..model_selection.evaluate import speaker_fit_params
+from ..model_selection.evaluate import speaker_fit_params, speakers_of
 from ..model_selection.splitters import SpeakerKFold, check_speaker_disjoint
 
 
@@ -50,14 +50,6 @@ def best_weights(scores, y, classes, step=0.1):
     spread = np.abs(grid - 1 / len(scores)).sum(1)
     best = np.lexsort((spread, -uas))[0]
     return grid[best], uas[best]
-
-
-def _speakers(X, groups):
-    if groups is not None:
-        return np.asarray(groups)
-    if hasattr(X, "columns") and "speaker" in X.columns:
-        return X["speaker"].to_numpy()
-    return None
 
 
 def _fit_member(member, X, y, groups):
@@ -156,7 +148,7 @@ class ScoreFusionClassifier(_Members):
     def fit(self, X, y, groups=None):
         self._check_members()
         y = self._check_y(X, y)
-        groups = _speakers(X, groups)
+        groups = speakers_of(X, groups)
         if isinstance(self.weights, str) and self.weights == "search":
             self.weights_, self.inner_ua_ = self._search(X, y, groups)
         else:
@@ -249,7 +241,7 @@ class FeatureFusionClassifier(_Members):
     def fit(self, X, y, groups=None):
         self._check_members()
         y = self._check_y(X, y)
-        self._fit_all(X, y, _speakers(X, groups))
+        self._fit_all(X, y, speakers_of(X, groups))
         self.classifier_ = clone(self.classifier if self.classifier is not None else _linear_svm())
         self.classifier_.fit(self.fused_features(X), y)
         return self

@@ -229,6 +229,15 @@ class SegmentNetClassifier(SERNetClassifier):
             return X.reshape((-1,) + X.shape[2:]), np.repeat(np.arange(len(X)), X.shape[1])
         return stack_segments(X)
 
+    @staticmethod
+    def _per_utterance(rows, owners):
+        """Rows of the stacked segments (a row per step if ``rows`` is 3-D: every step counts as
+        a segment) split into one array per utterance."""
+        if rows.ndim == 3:
+            owners = np.repeat(owners, rows.shape[1])
+            rows = rows.reshape(-1, rows.shape[-1])
+        return np.split(rows, np.searchsorted(owners, np.arange(1, owners[-1] + 1)))
+
     def fit(self, X, y, groups=None, **fit_params):
         segments, owners = self._stack(X)
         y = np.asarray(y)
@@ -240,12 +249,7 @@ class SegmentNetClassifier(SERNetClassifier):
     def predict_segment_proba(self, X):
         """Posteriors of every segment (and step), one ``(n, K)`` array per utterance."""
         segments, owners = self._stack(X)
-        proba = SERNetClassifier.predict_proba(self, segments)
-        if proba.ndim == 3:
-            owners = np.repeat(owners, proba.shape[1])
-            proba = proba.reshape(-1, proba.shape[-1])
-        bounds = np.searchsorted(owners, np.arange(1, owners[-1] + 1))
-        return np.split(proba, bounds)
+        return self._per_utterance(SERNetClassifier.predict_proba(self, segments), owners)
 
     def predict_proba(self, X):
         return np.vstack([pool_posteriors(p, self.pooling) for p in self.predict_segment_proba(X)])
@@ -254,9 +258,4 @@ class SegmentNetClassifier(SERNetClassifier):
         """The top hidden layer averaged over each utterance's segments, ``(n_utterances, n_hidden)``
         (Zhang et al.'s utterance features for feature-level fusion)."""
         segments, owners = self._stack(X)
-        embedded = self.embed(segments)
-        if embedded.ndim == 3:  # a hidden state per step: every step is a segment
-            owners = np.repeat(owners, embedded.shape[1])
-            embedded = embedded.reshape(-1, embedded.shape[-1])
-        counts = np.bincount(owners, minlength=len(X))
-        return np.add.reduceat(embedded, np.r_[0, np.cumsum(counts)[:-1]]) / counts[:, None]
+        return np.vstack([rows.mean(axis=0) for rows in self._per_utterance(self.embed(segments), owners)])

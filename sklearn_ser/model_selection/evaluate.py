@@ -54,6 +54,15 @@ def _stateless_prefix(estimator):
     return n
 
 
+def speakers_of(X, groups=None):
+    """``groups`` if given, else the ``speaker`` column of an utterance DataFrame X, else None."""
+    if groups is not None:
+        return np.asarray(groups)
+    if isinstance(X, pd.DataFrame) and "speaker" in X.columns:
+        return X["speaker"].to_numpy()
+    return None
+
+
 def speaker_fit_params(estimator, groups):
     """``fit`` keyword arguments that hand the speakers to a final step that takes ``groups``
     (a net's speaker-disjoint early stopping), or nothing."""
@@ -157,9 +166,7 @@ def evaluate(estimator, X, y, groups=None, cv="loso", n_jobs=None, precompute=Tr
     Every split is checked to share no speaker between its training and test side.
     """
     y = np.asarray(y)
-    if groups is None and isinstance(X, pd.DataFrame) and "speaker" in X.columns:
-        groups = X["speaker"].to_numpy()
-    groups = _check_groups(groups, len(y))
+    groups = _check_groups(speakers_of(X, groups), len(y))
     if len(np.unique(y)) < 2:
         raise ValueError(f"y holds a single class ({y[0]!r}); a classifier needs at least 2")
     splitter = make_cv(cv, random_state)

@@ -1,22 +1,20 @@
 """Convolutions with long kernels computed through the FFT.
 
 Kim et al.'s 3D kernels span up to 128 of 256 spectral bins, the 1D-CNN-LSTM's second kernel 800
-samples. PyTorch's CPU ``Conv1d/2d/3d`` run such shapes at a few GFLOP/s; the FFT turns the
-convolution over every axis into one element-wise product per (input, output) channel pair, a few
-percent of the direct multiply-adds. :class:`FFTConv` is a drop-in for
+samples. PyTorch's CPU ``Conv1d/2d/3d`` run such shapes at a few GFLOP/s; through the FFT the
+convolution becomes, at each frequency, a small matrix product over the channels: a few percent of
+the direct multiply-adds. :class:`FFTConv` is a drop-in for
 ``nn.ConvNd(in_channels, out_channels, kernel, padding="same")`` (weights and bias laid out and
 initialised as PyTorch's) and equals it forward and backward within float32 tolerance
 (``tests/test_nets.py``).
 """
 from __future__ import annotations
 
-import itertools
 import math
 
 import torch
 from scipy.fft import next_fast_len
 from torch import nn
-from torch.nn import functional as F
 
 
 def _same_left(k):
