@@ -105,3 +105,19 @@ def test_training_set_ups_of_the_kim_family():
     assert get_system("kim-3d-cnn-dnn", lr=5e-4).named_steps["net"].lr == 5e-4  # overrides win
     with pytest.raises(ValueError, match="training must be one of"):
         get_system("kim-3d-cnn-dnn", training="fast")
+
+
+@pytest.mark.parametrize("elm", [False, True])
+def test_kim_3d_cnn_on_every_volume_predicts_one_row_per_utterance(small_corpus, elm):
+    corpus = small_corpus.groupby(["speaker", "label"]).head(2)
+    pipe = get_system("kim-3d-cnn-dnn", segment_hop_s=0.2, elm=elm, kernel=(2, 2, 8), max_epochs=2,
+                      module__n_layers=2, module__n_hidden=16)
+    pipe.set_params(features__duration_s=0.4)
+    pipe.fit(corpus, corpus["label"], net__groups=corpus["speaker"])
+    volumes = pipe[:-1].transform(corpus)
+    assert volumes.dtype == object and max(len(v) for v in volumes) > 1  # several volumes each
+    proba = pipe.predict_proba(corpus)
+    assert proba.shape == (len(corpus), 4) and np.allclose(proba.sum(axis=1), 1.0)
+    if not elm:  # the utterance's posterior is the mean of its volumes'
+        segments = pipe.named_steps["net"].predict_segment_proba(volumes)
+        np.testing.assert_allclose(proba, np.vstack([p.mean(axis=0) for p in segments]), rtol=1e-5)

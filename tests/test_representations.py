@@ -153,6 +153,29 @@ def test_kim_pads_and_trims_to_two_seconds():
     np.testing.assert_array_equal(out_long, vol.fit_transform([long[:32000]])[0])
 
 
+def test_kim_volumes_every_hop_cover_the_whole_utterance():
+    seg = KimSpectrogramVolumes(gain_norm=None, segment_hop_s=1.0)
+    y = noise(3.5)
+    volumes = seg.fit_transform([y])[0]
+    # 175 frames of 20 ms: volumes of 100 frames start at 0, 50, 100 (the last padded)
+    assert volumes.shape == (3, 10, 10, 256) == seg.output_shape(len(y))
+    whole = log_spectrogram(y, 512, 320, 512, "hamming", 256, n_frames=200)
+    for k, volume in enumerate(volumes):
+        np.testing.assert_array_equal(volume.reshape(100, 256), whole[50 * k : 50 * k + 100])
+    np.testing.assert_allclose(volumes[2].reshape(100, 256)[75:], -100.0, rtol=1e-6)  # silence
+    # up to 2 s: the paper's single volume
+    short = noise(1.2)
+    np.testing.assert_array_equal(seg.fit_transform([short])[0],
+                                  KimSpectrogramVolumes(gain_norm=None).fit_transform([short]))
+    out = seg.fit_transform([short, y])
+    assert out.dtype == object and [len(v) for v in out] == [1, 3]
+
+
+def test_kim_volumes_refuse_a_hop_below_one_frame():
+    with pytest.raises(ValueError, match="shorter than one frame"):
+        KimSpectrogramVolumes(gain_norm=None, segment_hop_s=0.001).fit_transform([noise(3.0)])
+
+
 def test_wieser_windows_keep_last_only_if_longer_than_3s():
     y = np.arange(1, 16000 * 10 + 1, dtype=np.float32) / (16000 * 10)
     windows = WieserRawWindows().fit_transform([y])[0]

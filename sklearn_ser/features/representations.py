@@ -129,6 +129,11 @@ class KimSpectrogramVolumes(_GainNormalised):
         L: the number of maps; frames per map T = frames / L.
     gain_norm : {"speaker", "utterance", None}, default="speaker"
         "speaker" reads the ``speaker`` column of X (per utterance, with a warning, if absent).
+    segment_hop_s : float or None, default=None
+        None: one volume per utterance, its first ``duration_s`` (longer utterances trimmed, as in
+        the paper). A hop in seconds: every ``duration_s`` volume starting each ``segment_hop_s``
+        until the utterance is covered (the last one padded with silence), as a ragged array of
+        ``(n_volumes, L, T, S)`` stacks for :class:`~sklearn_ser.estimators.SegmentNetClassifier`.
     n_jobs, progress, max_output_mb : see :class:`LatifLogMelSegments`
 
     Examples
@@ -138,13 +143,13 @@ class KimSpectrogramVolumes(_GainNormalised):
     >>> waves = [np.random.default_rng(0).uniform(-.5, .5, 24000)]
     >>> KimSpectrogramVolumes(gain_norm="utterance").fit_transform(waves).shape
     (1, 10, 10, 256)
+    >>> [v.shape for v in KimSpectrogramVolumes(gain_norm="utterance", segment_hop_s=1.0).fit_transform(waves)]
+    [(1, 10, 10, 256)]
     """
 
-    _ragged = False
-
     def __init__(self, sr=DEFAULT_SR, duration_s=2.0, n_fft=512, win_length=512, hop_length=320,
-                 n_bins=256, n_steps=10, gain_norm="speaker", n_jobs=None, progress=False,
-                 max_output_mb=256):
+                 n_bins=256, n_steps=10, gain_norm="speaker", segment_hop_s=None, n_jobs=None,
+                 progress=False, max_output_mb=256):
         self.sr = sr
         self.duration_s = duration_s
         self.n_fft = n_fft
@@ -153,9 +158,25 @@ class KimSpectrogramVolumes(_GainNormalised):
         self.n_bins = n_bins
         self.n_steps = n_steps
         self.gain_norm = gain_norm
+        self.segment_hop_s = segment_hop_s
         self.n_jobs = n_jobs
         self.progress = progress
         self.max_output_mb = max_output_mb
+
+    @property
+    def _ragged(self):
+        return self.segment_hop_s is not None
+
+    def _hop_frames(self):
+        hop = int(round(self.segment_hop_s * self.sr / self.hop_length))
+        if hop < 1:
+            raise ValueError(f"segment_hop_s={self.segment_hop_s} is shorter than one frame")
+        return hop
+
+    def _n_volumes(self, n_samples):
+        """Volumes every segment hop until all frames of ``n_samples`` are covered."""
+        extra = n_frames_for(n_samples, self.win_length, self.hop_length) - self._n_frames()
+        return 1 + max(0, -(-extra // self._hop_frames()))
 
     def _n_frames(self):
         n_frames = n_frames_for(int(round(self.duration_s * self.sr)), self.win_length, self.hop_length)
@@ -165,13 +186,24 @@ class KimSpectrogramVolumes(_GainNormalised):
 
     def output_shape(self, n_samples):
         n_frames = self._n_frames()
-        return (self.n_steps, n_frames // self.n_steps, self.n_bins)
+        volume = (self.n_steps, n_frames // self.n_steps, self.n_bins)
+        return volume if self.segment_hop_s is None else (self._n_volumes(n_samples),) + volume
 
     def _one(self, item):
-        y = self._fixed_length(item)
+        if self.segment_hop_s is None:
+            y = self._fixed_length(item)
+            spec = log_spectrogram(y, self.n_fft, self.hop_length, self.win_length, "hamming",
+                                   self.n_bins, n_frames=self._n_frames())
+            return spec.reshape(self.output_shape(len(y)))
+        y, gain_range = item
+        if gain_range is not None:
+            y = apply_gain_range(y, *gain_range)
+        length, hop = self._n_frames(), self._hop_frames()
+        n_volumes = self._n_volumes(len(y))
+        # frames past the end are silence, as the zero-padding of a short utterance
         spec = log_spectrogram(y, self.n_fft, self.hop_length, self.win_length, "hamming",
-                               self.n_bins, n_frames=self._n_frames())
-        return spec.reshape(self.output_shape(len(y)))
+                               self.n_bins, n_frames=(n_volumes - 1) * hop + length)
+        return segment_rows(spec, length, hop).reshape(self.output_shape(len(y)))
 
 
 class RawSubsequences(_GainNormalised):
