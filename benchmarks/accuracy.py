@@ -5,7 +5,10 @@ netspeed.py (FLOPs per sample, achieved GFLOP/s beside a matmul ceiling measured
 
 Run: python benchmarks/accuracy.py --systems baseline kim-3d-cnn-dnn-elm [--corpus emodb]
      [--data ../shared/data/emodb] [--cv loso] [--reference baseline] [--n-jobs 1]
-     [--out benchmarks/results/accuracy-emodb.json]
+     [--out benchmarks/results/accuracy-emodb.json] [--threads N]
+
+Two runs may share one results file (each rereads it before writing its own systems), e.g. two
+systems side by side with ``--threads 1`` each on a 2-core machine.
 """
 import argparse
 import json
@@ -34,7 +37,12 @@ def main():
     parser.add_argument("--reference", help="system the others are tested against (default: the first)")
     parser.add_argument("--n-jobs", type=int, default=1, help="folds in parallel")
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--threads", type=int, help="torch threads (default: torch's, one per core)")
     args = parser.parse_args()
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
 
     if args.corpus == "synthetic":
         corpus = make_synthetic_corpus(random_state=0)
@@ -67,8 +75,7 @@ def main():
             ceiling = max(ceiling, matmul_ceiling())  # best of the run: the machine is shared
             results[name]["speed"] = dict(speed, matmul_ceiling_gflops=ceiling,
                                           share_of_ceiling=speed["train_gflops"] / ceiling)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(results, indent=2))  # after every system: a long run keeps its parts
+        results = _save(out, results, name)  # after every system: a long run keeps its parts
         print(f"{name}: pooled UA {report.ua:.3f}, WA {report.wa:.3f} ({seconds:.0f} s)", flush=True)
         if "speed" in results[name]:
             sp = results[name]["speed"]
@@ -88,8 +95,22 @@ def main():
             r["vs_reference"] = dict(reference=reference, **test.to_dict())
             line += f"  p={test.pvalue:.3f}: {test.verdict}"
         print(line)
-    out.write_text(json.dumps(results, indent=2))
+    tested = {name: r for name, r in results.items() if "vs_reference" in r}
+    for name in tested:
+        _save(out, tested, name)
     print(f"\nwrote {out}")
+
+
+def _save(out, results, name):
+    """Write ``results[name]`` into ``out`` over whatever is there now (another run may have added
+    systems since this one started) and return the merged results."""
+    merged = json.loads(out.read_text()) if out.exists() else {}
+    merged[name] = results[name]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(merged, indent=2))
+    tmp.replace(out)  # atomic: a reader never sees half a file
+    return merged
 
 
 if __name__ == "__main__":
