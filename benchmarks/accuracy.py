@@ -5,7 +5,11 @@ netspeed.py (FLOPs per sample, achieved GFLOP/s beside a matmul ceiling measured
 
 Run: python benchmarks/accuracy.py --systems baseline kim-3d-cnn-dnn-elm [--corpus emodb]
      [--data ../shared/data/emodb] [--cv loso] [--reference baseline] [--n-jobs 1]
-     [--out benchmarks/results/accuracy-emodb.json] [--threads N]
+     [--out benchmarks/results/accuracy-emodb.json] [--threads N] [--set key=value ...]
+
+``--cv loso:03,08,14`` runs only the folds testing those speakers (a reduced protocol); ``--set``
+overrides recipe parameters (values read as JSON when they parse, e.g. ``segment_hop_s=1.0``), and
+the results are stored under ``name[key=value,...]``.
 
 Two runs may share one results file (each rereads it before writing its own systems), e.g. two
 systems side by side with ``--threads 1`` each on a 2-core machine.
@@ -38,6 +42,7 @@ def main():
     parser.add_argument("--n-jobs", type=int, default=1, help="folds in parallel")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--threads", type=int, help="torch threads (default: torch's, one per core)")
+    parser.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE", help="recipe parameters")
     args = parser.parse_args()
     if args.threads:
         import torch
@@ -51,16 +56,20 @@ def main():
     out = args.out or HERE / "results" / f"accuracy-{args.corpus}.json"
     results = json.loads(out.read_text()) if out.exists() else {}
     ceiling = matmul_ceiling()
-    for name in args.systems:
+    overrides = dict(_parse_setting(item) for item in args.set)
+    for system in args.systems:
+        name = system + (f"[{','.join(args.set)}]" if args.set else "")
         tracemalloc.start()
         start = time.perf_counter()
-        report = evaluate(get_system(name), corpus, corpus["label"], cv=args.cv, n_jobs=args.n_jobs)
+        report = evaluate(get_system(system, **overrides), corpus, corpus["label"], cv=args.cv,
+                          n_jobs=args.n_jobs)
         seconds = time.perf_counter() - start
         peak = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
         folds = report.per_fold
         results[name] = dict(
             ua=report.ua, wa=report.wa, fold_ua=folds["ua"].tolist(), fold_wa=folds["wa"].tolist(),
+            fold_speakers=folds["test_speakers"].tolist(),
             seconds=seconds, peak_mb_python=peak,
             # whole process (torch's buffers included), highest so far in this run
             peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, fit_seconds=folds["fit_seconds"].tolist(),
@@ -71,7 +80,7 @@ def main():
         if "epochs" in folds:
             results[name].update(epochs=folds["epochs"].tolist(),
                                  epoch_seconds=float(np.average(folds["epoch_seconds"], weights=folds["epochs"])))
-            speed = measure(name, n_classes=corpus["label"].nunique())
+            speed = measure(system, n_classes=corpus["label"].nunique())
             ceiling = max(ceiling, matmul_ceiling())  # best of the run: the machine is shared
             results[name]["speed"] = dict(speed, matmul_ceiling_gflops=ceiling,
                                           share_of_ceiling=speed["train_gflops"] / ceiling)
@@ -90,15 +99,41 @@ def main():
     for name, r in results.items():
         fold = np.array(r["fold_ua"])
         line = f"{name:22s} {r['ua']:9.3f} {r['wa']:6.3f} {fold.mean():10.3f} ± {fold.std(ddof=1):.3f} {r['seconds']:6.0f}s"
-        if name != reference and reference in results and len(fold) == len(results[reference]["fold_ua"]):
-            test = compare_systems(fold, results[reference]["fold_ua"], names=(name, reference))
-            r["vs_reference"] = dict(reference=reference, **test.to_dict())
-            line += f"  p={test.pvalue:.3f}: {test.verdict}"
+        paired = _paired_folds(r, results.get(reference)) if name != reference else None
+        if paired is not None:
+            test = compare_systems(*paired, names=(name, reference))
+            r["vs_reference"] = dict(reference=reference, n_folds=len(paired[0]), **test.to_dict())
+            line += f"  p={test.pvalue:.3f} on {len(paired[0])} folds: {test.verdict}"
         print(line)
     tested = {name: r for name, r in results.items() if "vs_reference" in r}
     for name in tested:
         _save(out, tested, name)
     print(f"\nwrote {out}")
+
+
+def _paired_folds(result, reference, min_folds=5):
+    """Fold UAs of ``result`` and ``reference`` on the test speakers both have (folds in order when
+    an older result has no speakers); None below ``min_folds`` pairs."""
+    if reference is None:
+        return None
+    if "fold_speakers" in result and "fold_speakers" in reference:
+        ref = dict(zip(reference["fold_speakers"], reference["fold_ua"]))
+        pairs = [(ua, ref[s]) for s, ua in zip(result["fold_speakers"], result["fold_ua"]) if s in ref]
+    elif len(result["fold_ua"]) == len(reference["fold_ua"]):
+        pairs = list(zip(result["fold_ua"], reference["fold_ua"]))
+    else:
+        return None
+    return tuple(map(list, zip(*pairs))) if len(pairs) >= min_folds else None
+
+
+def _parse_setting(item):
+    key, sep, value = item.partition("=")
+    if not sep:
+        raise SystemExit(f"--set takes key=value, got {item!r}")
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value  # a plain string
 
 
 def _save(out, results, name):

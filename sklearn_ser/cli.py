@@ -126,7 +126,8 @@ def build_parser():
 
     ev = sub.add_parser("evaluate", help="speaker-independent cross-validation with a UA/WA report")
     data_options(ev)
-    ev.add_argument("--cv", default="loso", help="loso (default) or kfold:N (speaker folds)")
+    ev.add_argument("--cv", default="loso",
+                    help="loso (default), loso:S1,S2 (only the folds testing those speakers) or kfold:N (speaker folds)")
     ev.add_argument("--out", type=Path, help="report folder (default ser-report/<system>-<corpus>)")
     ev.set_defaults(func=cmd_evaluate)
 

@@ -11,7 +11,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_ser.model_selection import (
-    KimSpeakerSplit, LeaveOneSpeakerOut, SpeakerKFold, SpeakerValidSplit, check_speaker_disjoint,
+    KimSpeakerSplit, LeaveOneSpeakerOut, make_cv, SpeakerKFold, SpeakerValidSplit, check_speaker_disjoint,
     compare_systems, evaluate, speaker_validation_split,
 )
 from sklearn_ser.recipes import get_system
@@ -32,6 +32,21 @@ def test_no_split_ever_shares_a_speaker(splitter):
     for train, test in splits:
         assert not set(groups[train]) & set(groups[test])
         assert len(train) + len(test) <= len(groups)
+
+
+def test_loso_on_chosen_test_speakers_is_the_matching_subset_of_full_loso():
+    groups = _speakers()
+    X = np.zeros((len(groups), 1))
+    chosen = ["emodb:3", "tess:1"]
+    full = {groups[test[0]]: (train, test) for train, test in LeaveOneSpeakerOut().split(X, None, groups)}
+    reduced = list(make_cv("loso:" + ",".join(chosen)).split(X, None, groups))
+    assert [groups[test[0]] for _, test in reduced] == chosen
+    for train, test in reduced:
+        np.testing.assert_array_equal(train, full[groups[test[0]]][0])
+        np.testing.assert_array_equal(test, full[groups[test[0]]][1])
+    assert LeaveOneSpeakerOut(chosen).get_n_splits(groups=groups) == 2
+    with pytest.raises(ValueError, match="not among the speakers"):
+        list(LeaveOneSpeakerOut(["nobody"]).split(X, None, groups))
 
 
 @pytest.mark.parametrize("splitter", [LeaveOneSpeakerOut(), SpeakerKFold(n_splits=2),

@@ -21,17 +21,20 @@ from .splitters import LeaveOneSpeakerOut, SpeakerKFold, _check_groups, check_sp
 
 
 def make_cv(cv, random_state=None):
-    """A splitter from a spec: ``"loso"``, ``"kfold:N"`` (speaker folds), or a splitter object."""
+    """A splitter from a spec: ``"loso"``, ``"loso:S1,S2"`` (only the folds testing speakers S1 and
+    S2), ``"kfold:N"`` (speaker folds), or a splitter object."""
     if not isinstance(cv, str):
         return cv
     if cv == "loso":
         return LeaveOneSpeakerOut()
+    if cv.startswith("loso:"):
+        return LeaveOneSpeakerOut(test_speakers=cv.split(":", 1)[1].split(","))
     if cv.startswith("kfold:"):
         n = int(cv.split(":", 1)[1])
         if random_state is None:
             return SpeakerKFold(n_splits=n)
         return SpeakerKFold(n_splits=n, shuffle=True, random_state=random_state)
-    raise ValueError(f"cv must be 'loso', 'kfold:N' or a splitter, got {cv!r}")
+    raise ValueError(f"cv must be 'loso', 'loso:S1,S2,...', 'kfold:N' or a splitter, got {cv!r}")
 
 
 def _stateless_prefix(estimator):
