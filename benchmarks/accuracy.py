@@ -57,8 +57,10 @@ def main():
     results = json.loads(out.read_text()) if out.exists() else {}
     ceiling = matmul_ceiling()
     overrides = dict(_parse_setting(item) for item in args.set)
+    run_names = []
     for system in args.systems:
         name = system + (f"[{','.join(args.set)}]" if args.set else "")
+        run_names.append(name)
         tracemalloc.start()
         start = time.perf_counter()
         report = evaluate(get_system(system, **overrides), corpus, corpus["label"], cv=args.cv,
@@ -105,9 +107,10 @@ def main():
             r["vs_reference"] = dict(reference=reference, n_folds=len(paired[0]), **test.to_dict())
             line += f"  p={test.pvalue:.3f} on {len(paired[0])} folds: {test.verdict}"
         print(line)
-    tested = {name: r for name, r in results.items() if "vs_reference" in r}
-    for name in tested:
-        _save(out, tested, name)
+    # store the test only for this run's systems: the others keep the reference they were run with
+    for name in run_names:
+        if "vs_reference" in results[name]:
+            _save(out, results, name)
     print(f"\nwrote {out}")
 
 
