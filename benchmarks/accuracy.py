@@ -100,7 +100,8 @@ def main():
     print("\n" + header + "\n" + "-" * len(header))
     for name, r in results.items():
         fold = np.array(r["fold_ua"])
-        line = f"{name:22s} {r['ua']:9.3f} {r['wa']:6.3f} {fold.mean():10.3f} ± {fold.std(ddof=1):.3f} {r['seconds']:6.0f}s"
+        spread = f"{fold.std(ddof=1):.3f}" if len(fold) > 1 else "  -  "  # one fold: no spread
+        line = f"{name:22s} {r['ua']:9.3f} {r['wa']:6.3f} {fold.mean():10.3f} ± {spread} {r['seconds']:6.0f}s"
         paired = _paired_folds(r, results.get(reference)) if name != reference else None
         if paired is not None:
             test = compare_systems(*paired, names=(name, reference))
