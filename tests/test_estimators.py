@@ -8,7 +8,7 @@ import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_ser.estimators import SERNetClassifier, SERStepNetClassifier
-from sklearn_ser.nets import FrameDNN, SequenceLSTM
+from sklearn_ser.nets import FrameDNN, SequenceLSTM, Zhang1DCNN
 
 _SKORCH_FAILURES = {
     "check_no_attributes_set_in_init": "skorch's NeuralNet sets history_ and bookkeeping in __init__",
@@ -69,6 +69,18 @@ def test_without_speakers_it_warns_and_does_not_validate():
     with pytest.warns(UserWarning, match="no speakers"):
         net = SERNetClassifier(FrameDNN, max_epochs=4, verbose=0).fit(X, y)
     assert len(net.history) == 4 and "valid_loss" not in net.history[-1]
+
+
+def test_a_training_set_one_past_whole_batches_does_not_break_batch_norm():
+    # 9 segments in batches of 4 leave a batch of one, which BatchNorm cannot normalise
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((9, 625)).astype(np.float32)
+    y = np.array(["angry", "sad"] * 4 + ["angry"])
+    net = SERNetClassifier(Zhang1DCNN, batch_size=4, max_epochs=2, train_split=None, verbose=0)
+    assert net.fit(X, y).predict_proba(X).shape == (9, 2)
+    batches = [len(b[0]) for b in net.get_iterator(net.get_dataset(X, np.zeros(9)), training=True)]
+    assert batches == [4, 4]
+    assert [len(b[0]) for b in net.get_iterator(net.get_dataset(X), training=False)] == [4, 4, 1]
 
 
 def test_same_random_state_same_predictions_and_persistence(tmp_path):

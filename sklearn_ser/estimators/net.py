@@ -92,6 +92,20 @@ class SERNetClassifier(NeuralNetClassifier):
         return super(NeuralNetClassifier, self).get_loss(
             torch.log(y_pred.clamp_min(1e-7)), y_true, X=X, training=training)
 
+    def get_iterator(self, dataset, training=False):
+        """skorch's iterator, except that a training set one sample past a whole number of batches
+        drops its last batch: a batch of one breaks BatchNorm ("Expected more than 1 value per
+        channel") and, shuffled, it is a different sample each epoch."""
+        if not training:
+            return super().get_iterator(dataset, training=False)
+        kwargs = self.get_params_for("iterator_train")
+        batch_size = kwargs.setdefault("batch_size", self.batch_size)
+        if batch_size == -1:
+            kwargs["batch_size"] = batch_size = len(dataset)
+        if len(dataset) > batch_size and len(dataset) % batch_size == 1:
+            kwargs.setdefault("drop_last", True)
+        return self.iterator_train(dataset, **kwargs)
+
     def get_split_datasets(self, X, y=None, groups=None, **fit_params):
         dataset = self.get_dataset(X, y)
         if not self.train_split:
