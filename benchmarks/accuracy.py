@@ -79,10 +79,11 @@ def main():
             predict_ms_per_utterance=float(1e3 * folds["predict_seconds"].sum() / folds["n_test"].sum()),
             cv=args.cv, n_utterances=len(corpus),
         )
+        results = _save(out, results, name)  # before the speed figures: a failure there keeps the folds
         if "epochs" in folds:
             results[name].update(epochs=folds["epochs"].tolist(),
                                  epoch_seconds=float(np.average(folds["epoch_seconds"], weights=folds["epochs"])))
-            speed = measure(system, n_classes=corpus["label"].nunique())
+            speed = measure(system, n_classes=corpus["label"].nunique(), **overrides)
             ceiling = max(ceiling, matmul_ceiling())  # best of the run: the machine is shared
             results[name]["speed"] = dict(speed, matmul_ceiling_gflops=ceiling,
                                           share_of_ceiling=speed["train_gflops"] / ceiling)

@@ -54,8 +54,9 @@ def build_module(net, sample_shape, n_classes, **overrides):
 
 
 def flops_per_sample(module, sample):
-    """(forward, training step) FLOPs for one sample, as torch's flop counter sees them."""
-    x = torch.as_tensor(sample[None])
+    """(forward, training step) FLOPs for one sample, as torch's flop counter sees them: counted on
+    a batch of two, since batch normalisation cannot train on one sample of length 1."""
+    x = torch.as_tensor(np.stack([sample, sample]))
     module.eval()
     with FlopCounterMode(display=False) as counter, torch.no_grad():
         module(x)
@@ -63,12 +64,13 @@ def flops_per_sample(module, sample):
     module.train()
     with FlopCounterMode(display=False) as counter:
         module(x).sum().backward()
-    return forward, counter.get_total_flops()
+    return forward / 2, counter.get_total_flops() / 2
 
 
-def measure(name, n_classes=7, steps=4):
-    """Speed figures of the network of system ``name`` (None if it has none)."""
-    pipe = get_system(name)
+def measure(name, n_classes=7, steps=4, **recipe_params):
+    """Speed figures of the network of system ``name`` built with ``recipe_params`` (None if it
+    has no network)."""
+    pipe = get_system(name, **recipe_params)
     net = _net_step(pipe)
     if not hasattr(net, "module"):
         return None
