@@ -105,8 +105,8 @@ def lstm_elm(window=100, hop=50, training="small-corpus", n_jobs=None, random_st
     ])
 
 
-def kim_3d_cnn(kernel=(2, 2, 128), elm=False, training="small-corpus", segment_hop_s=None, n_jobs=None,
-               random_state=0, **net_params):
+def kim_3d_cnn(kernel=(2, 2, 128), elm=False, training="small-corpus", segment_hop_s=None,
+               speaker_norm=False, n_jobs=None, random_state=0, **net_params):
     """Kim et al. 2017: 3D-CNN-DNN (``elm=False``) or 3D-CNN-DNN-ELM (``elm=True``) on per-speaker
     gain-normalised 10 x 10 x 256 log-spectrogram volumes, standardised per frequency bin.
     Paper: 3 layers of 4 kernels, at most 20 epochs with early stopping on held-out speakers; the
@@ -115,7 +115,9 @@ def kim_3d_cnn(kernel=(2, 2, 128), elm=False, training="small-corpus", segment_h
     to 40 epochs and batch normalisation after each convolution, which single corpora need (see
     ``TRAINING``). ``segment_hop_s=None`` keeps each utterance's first 2 s (the paper); a hop in
     seconds cuts the whole utterance into 2 s volumes every hop, trains on all of them and averages
-    their posteriors per utterance (the ELM's functionals run over the steps of all volumes)."""
+    their posteriors per utterance (the ELM's functionals run over the steps of all volumes).
+    ``speaker_norm=True`` z-scores each frequency bin per speaker (see
+    :class:`~sklearn_ser.features.KimSpectrogramVolumes`)."""
     from .ensemble import FunctionalsELM
     from .nets import Kim3DCNN, Kim3DCNNSteps
 
@@ -125,7 +127,8 @@ def kim_3d_cnn(kernel=(2, 2, 128), elm=False, training="small-corpus", segment_h
     head = (FunctionalsELM(_net(wrapper, Kim3DCNNSteps, **params), random_state=random_state)
             if elm else _net(wrapper, Kim3DCNN, **params))
     return Pipeline([
-        ("features", KimSpectrogramVolumes(segment_hop_s=segment_hop_s, n_jobs=n_jobs)),
+        ("features", KimSpectrogramVolumes(segment_hop_s=segment_hop_s, speaker_norm=speaker_norm,
+                                           n_jobs=n_jobs)),
         ("scale", BinStandardScaler()),
         ("net", head),
     ])

@@ -199,6 +199,28 @@ def test_speaker_gain_normalisation():
         RawSubsequences().fit_transform(waves)
 
 
+def test_speaker_bin_norm_uses_each_speakers_own_spoken_frames():
+    # speaker b is 20 dB louder with a different tilt; a and b get their own statistics, and
+    # the zero-padding of the 1.2 s utterance is not part of them
+    rng = np.random.default_rng(0)
+    tilt = np.convolve(rng.normal(size=48000), [1.0, 0.9], "same").astype(np.float32)
+    waves = [noise(2.5, 1) * 0.01, noise(1.2, 2) * 0.01, tilt[:40000], tilt[8000:]]
+    X = pd.DataFrame({"audio": waves, "speaker": ["a", "a", "b", "b"]})
+    volumes = KimSpectrogramVolumes(gain_norm=None, speaker_norm=True).fit_transform(X)
+    plain = KimSpectrogramVolumes(gain_norm=None).fit_transform(X)
+    spoken = plain.reshape(4, 100, 256).max(axis=-1) > plain.min()
+    for rows in ([0, 1], [2, 3]):
+        frames = volumes.reshape(4, 100, 256)[rows][spoken[rows]]
+        np.testing.assert_allclose(frames.mean(axis=0), 0, atol=1e-3)
+        np.testing.assert_allclose(frames.std(axis=0), 1, atol=1e-3)
+    alone = KimSpectrogramVolumes(gain_norm=None, speaker_norm=True).fit_transform(X.iloc[:2])
+    np.testing.assert_allclose(alone, volumes[:2], rtol=1e-5, atol=1e-5)  # b does not leak into a
+    ragged = KimSpectrogramVolumes(gain_norm=None, speaker_norm=True, segment_hop_s=1.0).fit_transform(X)
+    assert [r.shape[0] for r in ragged] == [2, 1, 2, 2]
+    with pytest.warns(UserWarning, match="speaker"):
+        KimSpectrogramVolumes(gain_norm=None, speaker_norm=True).fit_transform(waves)
+
+
 def test_context_and_segments_helpers():
     frames = np.arange(12, dtype=np.float32).reshape(6, 2)
     ctx = context_stack(frames, 5)

@@ -8,6 +8,7 @@ float32 array (fixed shape per utterance) or a ragged object array of per-uttera
 """
 from __future__ import annotations
 
+import warnings
 from functools import lru_cache
 
 import librosa
@@ -22,7 +23,7 @@ from .segments import (
     context_stack, long_utterance_windows, ragged, segment_count, segment_rows, segment_windows,
     window_count,
 )
-from .speaker import apply_gain_range, speaker_gain_ranges
+from .speaker import apply_gain_range, speaker_gain_ranges, standardize_bins_per_speaker
 from .spectral import AMIN, log_mel_spectrogram, log_spectrogram, mfcc, n_frames_for, pad_end
 
 _SILENCE_DB = float(10.0 * np.log10(AMIN))  # the dB value of zero power: pad value
@@ -78,7 +79,11 @@ class _Representation(TransformerMixin, BaseEstimator):
         # one utterance at a time: its frames stay in cache (batching utterances was slower)
         rows = map_utterances(self._one, items, utts.ids, n_jobs=self.n_jobs,
                               progress=self.progress, desc=type(self).__name__)
-        return ragged(rows) if self._ragged else np.stack(rows)
+        return self._across_utterances(ragged(rows) if self._ragged else np.stack(rows), utts)
+
+    def _across_utterances(self, out, utts):
+        """A step over all utterances at once (e.g. per-speaker statistics); none by default."""
+        return out
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -134,6 +139,11 @@ class KimSpectrogramVolumes(_GainNormalised):
         the paper). A hop in seconds: every ``duration_s`` volume starting each ``segment_hop_s``
         until the utterance is covered (the last one padded with silence), as a ragged array of
         ``(n_volumes, L, T, S)`` stacks for :class:`~sklearn_ser.estimators.SegmentNetClassifier`.
+    speaker_norm : bool, default=False
+        Z-score each frequency bin with the statistics of the utterance's speaker (over all of that
+        speaker's frames in X but zero-padding): per-speaker mean and variance normalisation of the
+        log spectrum, which the paper does not do. Reads the ``speaker`` column (X as one speaker,
+        with a warning, if absent).
     n_jobs, progress, max_output_mb : see :class:`LatifLogMelSegments`
 
     Examples
@@ -148,8 +158,8 @@ class KimSpectrogramVolumes(_GainNormalised):
     """
 
     def __init__(self, sr=DEFAULT_SR, duration_s=2.0, n_fft=512, win_length=512, hop_length=320,
-                 n_bins=256, n_steps=10, gain_norm="speaker", segment_hop_s=None, n_jobs=None,
-                 progress=False, max_output_mb=256):
+                 n_bins=256, n_steps=10, gain_norm="speaker", segment_hop_s=None, speaker_norm=False,
+                 n_jobs=None, progress=False, max_output_mb=256):
         self.sr = sr
         self.duration_s = duration_s
         self.n_fft = n_fft
@@ -159,9 +169,20 @@ class KimSpectrogramVolumes(_GainNormalised):
         self.n_steps = n_steps
         self.gain_norm = gain_norm
         self.segment_hop_s = segment_hop_s
+        self.speaker_norm = speaker_norm
         self.n_jobs = n_jobs
         self.progress = progress
         self.max_output_mb = max_output_mb
+
+    def _across_utterances(self, out, utts):
+        if not self.speaker_norm:
+            return out
+        speakers = utts.speakers
+        if speakers is None:
+            warnings.warn("speaker_norm needs a 'speaker' column in X; standardising X as one speaker",
+                          UserWarning, stacklevel=3)
+            speakers = np.zeros(len(out))
+        return standardize_bins_per_speaker(out, speakers, silence=_SILENCE_DB)
 
     @property
     def _ragged(self):

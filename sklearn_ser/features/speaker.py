@@ -73,3 +73,27 @@ def minmax_gain_per_speaker(waves, speakers):
     """
     ranges = speaker_gain_ranges(waves, speakers)
     return [apply_gain_range(y, low, high) for y, (low, high) in zip(waves, ranges)]
+
+
+def standardize_bins_per_speaker(maps, speakers, silence):
+    """Z-score each frequency bin (last axis) of every utterance's maps with the mean and deviation
+    of that bin over all of its speaker's frames, as per-speaker cepstral mean and variance
+    normalisation does for MFCCs: it removes the speaker's spectral envelope and channel, never
+    uses labels. Frames whose every bin is ``silence`` (zero-padding) are left out of the
+    statistics. ``maps`` is a dense ``(n, ..., n_bins)`` array or a ragged object array of them.
+    """
+    dense = not (maps.dtype == object)
+    speakers = np.asarray(speakers)
+    out = np.empty_like(maps) if dense else np.empty(len(maps), dtype=object)
+    for speaker in np.unique(speakers):
+        rows = np.flatnonzero(speakers == speaker)
+        frames = np.concatenate([np.asarray(maps[i]).reshape(-1, maps[i].shape[-1]) for i in rows])
+        spoken = frames[(frames > silence).any(axis=1)]
+        if len(spoken) == 0:  # only silence: nothing to learn the speaker from
+            spoken = frames
+        mean = spoken.mean(axis=0, dtype=np.float64).astype(np.float32)
+        std = spoken.std(axis=0, dtype=np.float64)
+        scale = np.where(std > 1e-6, std, 1.0).astype(np.float32)
+        for i in rows:
+            out[i] = (maps[i] - mean) / scale
+    return out
