@@ -200,7 +200,7 @@ def test_speaker_gain_normalisation():
 
 
 def test_speaker_bin_norm_uses_each_speakers_own_spoken_frames():
-    # speaker b is 20 dB louder with a different tilt; a and b get their own statistics, and
+    # speaker b is far louder with a different tilt; a and b get their own statistics, and
     # the zero-padding of the 1.2 s utterance is not part of them
     rng = np.random.default_rng(0)
     tilt = np.convolve(rng.normal(size=48000), [1.0, 0.9], "same").astype(np.float32)

@@ -8,7 +8,6 @@ float32 array (fixed shape per utterance) or a ragged object array of per-uttera
 """
 from __future__ import annotations
 
-import warnings
 from functools import lru_cache
 
 import librosa
@@ -177,12 +176,7 @@ class KimSpectrogramVolumes(_GainNormalised):
     def _across_utterances(self, out, utts):
         if not self.speaker_norm:
             return out
-        speakers = utts.speakers
-        if speakers is None:
-            warnings.warn("speaker_norm needs a 'speaker' column in X; standardising X as one speaker",
-                          UserWarning, stacklevel=3)
-            speakers = np.zeros(len(out))
-        return standardize_bins_per_speaker(out, speakers, silence=_SILENCE_DB)
+        return standardize_bins_per_speaker(out, utts.speakers, silence=_SILENCE_DB)
 
     @property
     def _ragged(self):

@@ -81,10 +81,14 @@ def standardize_bins_per_speaker(maps, speakers, silence):
     normalisation does for MFCCs: it removes the speaker's spectral envelope and channel, never
     uses labels. Frames whose every bin is ``silence`` (zero-padding) are left out of the
     statistics. ``maps`` is a dense ``(n, ..., n_bins)`` array or a ragged object array of them.
+    With ``speakers=None`` all maps are treated as one speaker, with a warning.
     """
-    dense = not (maps.dtype == object)
+    if speakers is None:
+        warnings.warn("per-speaker bin normalisation needs a 'speaker' column in X; standardising "
+                      "the whole batch as if it were one speaker", UserWarning, stacklevel=3)
+        speakers = np.zeros(len(maps))
     speakers = np.asarray(speakers)
-    out = np.empty_like(maps) if dense else np.empty(len(maps), dtype=object)
+    out = np.empty_like(maps) if maps.dtype != object else np.empty(len(maps), dtype=object)
     for speaker in np.unique(speakers):
         rows = np.flatnonzero(speakers == speaker)
         frames = np.concatenate([np.asarray(maps[i]).reshape(-1, maps[i].shape[-1]) for i in rows])
