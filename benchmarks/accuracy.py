@@ -79,6 +79,8 @@ def main():
             predict_ms_per_utterance=float(1e3 * folds["predict_seconds"].sum() / folds["n_test"].sum()),
             cv=args.cv, n_utterances=len(corpus),
         )
+        if "fusion_weights" in folds:
+            results[name]["fold_fusion_weights"] = folds["fusion_weights"].tolist()
         results = _save(out, results, name)  # before the speed figures: a failure there keeps the folds
         if "epochs" in folds:
             results[name].update(epochs=folds["epochs"].tolist(),

@@ -66,6 +66,22 @@ def test_best_weights_prefer_the_informative_member_and_break_ties_towards_unifo
     assert ua == 1.0 and weights[1] > 0.5
     same = best_weights(np.stack([good, good]), y, classes)[0]
     np.testing.assert_allclose(same, [0.5, 0.5])
+    # with a required gain, a mix that only ties the best single member loses to it
+    alone = best_weights(np.stack([good, good]), y, classes, min_gain=0.01)[0]
+    assert sorted(alone) == [0.0, 1.0]
+
+
+def test_a_mix_is_chosen_only_if_it_beats_the_best_single_member_by_min_gain():
+    classes = np.array(["a", "b"])
+    y = np.array(["a"] * 5 + ["b"] * 5)
+    # member 0 is right on the a's, 1 on the b's: alone they reach UA 0.7 and 0.8, their sum 1.0
+    first = np.array([[.9, .1]] * 5 + [[.4, .6]] * 2 + [[.6, .4]] * 3)
+    second = np.array([[.6, .4]] * 3 + [[.4, .6]] * 2 + [[.1, .9]] * 5)
+    scores = np.stack([first, second])
+    weights, ua = best_weights(scores, y, classes, min_gain=0.1)
+    assert ua == 1.0 and 0 < weights[0] < 1  # a gain of 0.2 >= 0.1: the mix
+    weights, ua = best_weights(scores, y, classes, min_gain=0.25)
+    assert ua == 0.8 and sorted(weights) == [0.0, 1.0]  # 0.2 < 0.25: a single member
 
 
 def test_score_fusion_weights_the_informative_member():
@@ -73,7 +89,7 @@ def test_score_fusion_weights_the_informative_member():
     fusion = ScoreFusionClassifier([("noise", SpeakerSpy(("b",), "noise")), ("a", SpeakerSpy(("a",), "a"))])
     fusion.fit(X, y)
     # the noise member's scores are nearly flat, so any weight on "a" decides: fused predictions are
-    # "a"'s (ties between weight vectors go towards uniform, hence not simply (0, 1))
+    # "a"'s
     assert fusion.weights_[1] > 0
     a_alone = fusion.named_estimators_["a"].predict_proba(X).argmax(1)
     assert (fusion.predict_proba(X).argmax(1) == a_alone).mean() > 0.95
@@ -182,3 +198,15 @@ def test_utterance_features_average_a_segment_net_top_layer():
 ])
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+def test_evaluate_records_the_weights_each_fold_chose():
+    from sklearn_ser.model_selection import evaluate
+
+    X, y = speaker_table()
+    fusion = ScoreFusionClassifier([("noise", SpeakerSpy(("b",), "noise")), ("a", SpeakerSpy(("a",), "a"))])
+    report = evaluate(fusion, X, y, cv="loso")
+    weights = np.array(report.per_fold["fusion_weights"].tolist())
+    assert weights.shape == (6, 2)
+    np.testing.assert_allclose(weights.sum(1), 1)
+    assert (weights[:, 1] > 0).all()  # every fold leans on the informative member

@@ -41,14 +41,25 @@ def simplex_grid(n_members, step=0.1):
     return np.asarray(grid, dtype=float) / n_steps
 
 
-def best_weights(scores, y, classes, step=0.1):
+def best_weights(scores, y, classes, step=0.1, min_gain=0.0):
     """The simplex weights whose fused scores (``scores``: members x utterances x classes) give the
-    highest UA on ``y``; ties go to the weights nearest to uniform."""
+    highest UA on ``y``, and that UA.
+
+    A mix of members is chosen only if it beats the best single member by at least ``min_gain``;
+    otherwise that member alone (weight 1). UA on a few validation speakers is noisy, and a mix that
+    wins by less than the noise is as likely to lose on new speakers, so the simpler model stands.
+    Ties among the winners go to the weights nearest to uniform.
+    """
     grid = simplex_grid(len(scores), step)
     fused = np.einsum("gm,mnk->gnk", grid, scores)
     uas = np.array([unweighted_accuracy(y, classes[f.argmax(1)]) for f in fused])
-    spread = np.abs(grid - 1 / len(scores)).sum(1)
-    best = np.lexsort((spread, -uas))[0]
+    singles = np.flatnonzero(np.isclose(grid.max(1), 1.0))
+    best_single = singles[np.argmax(uas[singles])]
+    winners = np.flatnonzero(uas >= uas[best_single] + min_gain)
+    if len(winners) == 0:
+        return grid[best_single], uas[best_single]
+    spread = np.abs(grid[winners] - 1 / len(scores)).sum(1)
+    best = winners[np.lexsort((spread, -uas[winners]))[0]]
     return grid[best], uas[best]
 
 
@@ -120,9 +131,13 @@ class ScoreFusionClassifier(_Members):
         Members with ``predict_proba``, each taking the same X (e.g. whole pipelines from audio).
     weights : "search" or sequence of floats, default="search"
         "search" tries every point of the simplex grid (``step``) on out-of-fold scores of
-        speaker-disjoint inner folds (``cv``) and keeps the best UA (ties: nearest to uniform);
-        fixed weights (normalised to sum 1) skip the inner folds.
+        speaker-disjoint inner folds (``cv``) and keeps the best UA (ties: nearest to uniform),
+        but a mix only if it beats the best single member by ``min_gain`` (see
+        :func:`best_weights`); fixed weights (normalised to sum 1) skip the inner folds.
     step : float, default=0.1
+    min_gain : float, default=0.01
+        Inner-fold UA a mix must gain over the best single member to be chosen; 0 is the paper's
+        plain argmax over the grid.
     cv : int or splitter, default=3
         Inner folds: an int is :class:`~sklearn_ser.model_selection.SpeakerKFold` with that many
         folds (speakers required). A splitter gets the speakers as ``groups``; with speakers, every
@@ -138,10 +153,11 @@ class ScoreFusionClassifier(_Members):
     estimators_ : list of the members refitted on all of the training data
     """
 
-    def __init__(self, estimators, weights="search", step=0.1, cv=3, n_jobs=None):
+    def __init__(self, estimators, weights="search", step=0.1, min_gain=0.01, cv=3, n_jobs=None):
         self.estimators = estimators
         self.weights = weights
         self.step = step
+        self.min_gain = min_gain
         self.cv = cv
         self.n_jobs = n_jobs
 
@@ -178,7 +194,7 @@ class ScoreFusionClassifier(_Members):
         scores = np.empty((len(self.estimators), len(order), len(self.classes_)))
         for m in range(len(self.estimators)):
             scores[m] = np.concatenate(fold_scores[m * len(splits):(m + 1) * len(splits)])
-        return best_weights(scores, y[order], self.classes_, self.step)
+        return best_weights(scores, y[order], self.classes_, self.step, self.min_gain)
 
     def member_scores(self, X):
         """Each member's utterance scores, ``(n_members, n_utterances, n_classes)``."""

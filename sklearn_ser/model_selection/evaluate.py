@@ -98,6 +98,9 @@ def _fit_predict(estimator, X, y, groups, train, test):
     if history is not None:
         stats["epochs"] = len(history)
         stats["epoch_seconds"] = float(np.mean(history[:, "dur"]))
+    final = model.steps[-1][1] if hasattr(model, "steps") else model
+    if hasattr(final, "weights_"):  # score fusion: which mix each fold chose
+        stats["fusion_weights"] = np.round(final.weights_, 4).tolist()
     return pred, stats
 
 
@@ -198,7 +201,7 @@ def evaluate(estimator, X, y, groups=None, cv="loso", n_jobs=None, precompute=Tr
         rows.append(dict(
             fold=k, test_speakers=",".join(map(str, np.unique(groups[test]))), n_test=len(test),
             ua=unweighted_accuracy(y[test], pred), wa=weighted_accuracy(y[test], pred),
-            **{name: round(value, 4) for name, value in stats.items()},
+            **{name: round(value, 4) if np.isscalar(value) else value for name, value in stats.items()},
         ))
     tested = np.concatenate([test for _, test in splits])
     y_true, y_hat = y[tested], y_pred[tested].astype(y.dtype)
