@@ -219,7 +219,8 @@ def zhang_fusion(level="score", members=ZHANG_MEMBERS, pretrained=None, n_jobs=N
                  **fusion_params):
     """Zhang et al.'s multi-CNN fusion of the ``members`` (kinds of :func:`zhang_cnn`): ``level=
     "score"`` weights their utterance posteriors on the simplex (grid step 0.1, chosen on 3
-    speaker-disjoint inner folds), ``"feature"`` concatenates their utterance-averaged top FC
+    speaker-disjoint inner folds; a mix only if it beats the best member alone by 0.01 UA there),
+    ``"feature"`` concatenates their utterance-averaged top FC
     layers for a linear SVM. Members are fitted in parallel with ``n_jobs``."""
     from .ensemble import FeatureFusionClassifier, ScoreFusionClassifier
 
