@@ -85,12 +85,13 @@ def test_kim_3d_cnn_dnn_learns_the_synthetic_corpus(small_corpus):
     pipe = Pipeline([
         ("features", KimSpectrogramVolumes(duration_s=1.0)),
         ("scale", BinStandardScaler()),
+        # batch norm as the small-corpus recipe has it: without it UA swings 0.30-0.63 over seeds
         ("net", SERNetClassifier(Kim3DCNN, module__n_layers=2, module__kernel=(2, 2, 16),
-                                 module__n_hidden=64, max_epochs=30, patience=8, batch_size=16,
-                                 lr=1e-3, verbose=0)),
+                                 module__n_hidden=64, module__batch_norm=True, max_epochs=30,
+                                 patience=8, batch_size=16, lr=1e-3, verbose=0)),
     ])
     report = evaluate(pipe, small_corpus, small_corpus["label"], cv="kfold:3")
-    assert report.ua > 0.4  # chance 0.25 (4 balanced classes)
+    assert report.ua > 0.4  # chance 0.25 (4 balanced classes); seeds 0-2 gave 0.51, 0.49, 0.47
 
 
 def test_training_set_ups_of_the_kim_family():

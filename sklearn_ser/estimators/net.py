@@ -10,6 +10,7 @@ from skorch import NeuralNetClassifier
 from skorch.callbacks import EarlyStopping
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_array
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
@@ -36,10 +37,16 @@ class SERNetClassifier(NeuralNetClassifier):
 
     Parameters are skorch's (``module__*``, ``optimizer__*``, ``iterator_train__*``, ``device``,
     ``callbacks``...), with the defaults of Kim et al. 2017: Adam, ``lr=3e-3``, ``batch_size=128``,
-    ``max_epochs=20``; plus
+    ``max_epochs=20``, and training batches reshuffled every epoch (``iterator_train__shuffle=True``,
+    seeded by ``random_state``); plus
 
     patience : int, default=5
         Epochs without improvement of the validation loss before stopping (best weights kept).
+    class_weight : None, "balanced" or dict {label: weight}, default=None
+        Weights of the classes in the training loss, as in sklearn's classifiers: "balanced"
+        weights each class by ``n_samples / (n_classes * its count)`` among the samples the loss
+        sees (segments, for segment-level nets), which aims the training at UA rather than WA.
+        Ignored when ``criterion__weight`` is set.
     random_state : int or None, default=0
         Seeds torch before initialising and training, so a fit is repeatable.
 
@@ -59,11 +66,15 @@ class SERNetClassifier(NeuralNetClassifier):
 
     def __init__(self, module, *args, criterion=torch.nn.NLLLoss, optimizer=torch.optim.Adam,
                  lr=3e-3, batch_size=128, max_epochs=20, train_split=SpeakerValidSplit(0.2, 0),
-                 patience=5, random_state=0, **kwargs):
+                 patience=5, class_weight=None, random_state=0, **kwargs):
+        # skorch's DataLoader keeps the data's order; corpora come sorted by speaker and segments
+        # by utterance, so unshuffled batches would hold one speaker or one label each
+        kwargs.setdefault("iterator_train__shuffle", True)
         super().__init__(module, *args, criterion=criterion, optimizer=optimizer, lr=lr,
                          batch_size=batch_size, max_epochs=max_epochs, train_split=train_split,
                          **kwargs)
         self.patience = patience
+        self.class_weight = class_weight
         self.random_state = random_state
 
     def get_default_callbacks(self):
@@ -84,13 +95,25 @@ class SERNetClassifier(NeuralNetClassifier):
         self.module_ = module
         return self
 
+    def initialize_criterion(self):
+        """skorch's criterion, given the fitted class weights (``class_weight``) unless the caller
+        set ``criterion__weight``."""
+        kwargs = self.get_params_for("criterion")
+        weights = getattr(self, "class_weights_", None)
+        if weights is not None and "weight" not in kwargs:
+            kwargs["weight"] = torch.as_tensor(weights, dtype=torch.float32)
+        self.criterion_ = self.initialized_instance(self.criterion, kwargs)
+        return self
+
     def get_loss(self, y_pred, y_true, X=None, training=False):
         if y_pred.ndim == 3:  # a posterior per step: every step learns its utterance's label
             steps = y_pred.shape[1]
             y_pred, y_true = y_pred.reshape(-1, y_pred.shape[-1]), y_true.repeat_interleave(steps)
-        # the modules output probabilities; NLLLoss wants their log (clamped: no log(0))
+        # The modules output probabilities; NLLLoss wants their log. The clamp only guards log(0):
+        # a clamp at, say, 1e-7 would zero the gradient of every sample whose true class fell
+        # below it, so a net that saturated on the wrong class could never climb back.
         return super(NeuralNetClassifier, self).get_loss(
-            torch.log(y_pred.clamp_min(1e-7)), y_true, X=X, training=training)
+            torch.log(y_pred.clamp_min(torch.finfo(y_pred.dtype).tiny)), y_true, X=X, training=training)
 
     def get_iterator(self, dataset, training=False):
         """skorch's iterator, except that a training set one sample past a whole number of batches
@@ -141,6 +164,8 @@ class SERNetClassifier(NeuralNetClassifier):
         if len(np.unique(y)) < 2:
             raise ValueError(f"y holds one class only ({y[0]!r}); a classifier needs at least 2")
         self.label_encoder_ = LabelEncoder().fit(y)
+        self.class_weights_ = (None if self.class_weight is None else compute_class_weight(
+            self.class_weight, classes=self.label_encoder_.classes_, y=y))
         self._inferred_module_params = {"n_classes": len(self.label_encoder_.classes_),
                                         "n_features": X.shape[-1], "input_shape": X.shape[1:]}
         if self.random_state is not None:
