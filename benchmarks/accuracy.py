@@ -32,27 +32,35 @@ from netspeed import matmul_ceiling, measure
 HERE = Path(__file__).resolve().parent
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--systems", nargs="+", required=True)
-    parser.add_argument("--corpus", default="emodb")
+def add_run_arguments(parser):
+    """The options every benchmark run shares: corpus, data folder, torch threads, recipe settings."""
+    parser.add_argument("--corpus", default="emodb", help="emodb, tess or synthetic")
     parser.add_argument("--data", type=Path)
-    parser.add_argument("--cv", default="loso")
-    parser.add_argument("--reference", help="system the others are tested against (default: the first)")
-    parser.add_argument("--n-jobs", type=int, default=1, help="folds in parallel")
-    parser.add_argument("--out", type=Path)
     parser.add_argument("--threads", type=int, help="torch threads (default: torch's, one per core)")
     parser.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE", help="recipe parameters")
-    args = parser.parse_args()
+
+
+def start_run(args):
+    """Apply ``--threads`` and load ``--corpus`` (from ``--data`` or ../shared/data/<corpus>)."""
     if args.threads:
         import torch
 
         torch.set_num_threads(args.threads)
-
     if args.corpus == "synthetic":
-        corpus = make_synthetic_corpus(random_state=0)
-    else:
-        corpus = load_corpus(args.corpus, args.data or HERE.parents[1] / "shared" / "data" / args.corpus)
+        return make_synthetic_corpus(random_state=0)
+    return load_corpus(args.corpus, args.data or HERE.parents[1] / "shared" / "data" / args.corpus)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--systems", nargs="+", required=True)
+    parser.add_argument("--cv", default="loso")
+    parser.add_argument("--reference", help="system the others are tested against (default: the first)")
+    parser.add_argument("--n-jobs", type=int, default=1, help="folds in parallel")
+    parser.add_argument("--out", type=Path)
+    add_run_arguments(parser)
+    args = parser.parse_args()
+    corpus = start_run(args)
     out = args.out or HERE / "results" / f"accuracy-{args.corpus}.json"
     results = json.loads(out.read_text()) if out.exists() else {}
     ceiling = matmul_ceiling()

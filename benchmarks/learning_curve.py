@@ -8,37 +8,24 @@ Run: python benchmarks/learning_curve.py --system kim-3d-cnn-dnn --speaker 03 [-
 """
 import argparse
 import time
-from pathlib import Path
 
 import numpy as np
 
 from sklearn_ser.audio import take_utterances
-from sklearn_ser.datasets import load_corpus, make_synthetic_corpus
 from sklearn_ser.metrics import unweighted_accuracy
 from sklearn_ser.model_selection.evaluate import _training_history, speaker_fit_params
 from sklearn_ser.recipes import get_system
 
-from accuracy import HERE, _parse_setting
+from accuracy import _parse_setting, add_run_arguments, start_run
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--system", required=True)
     parser.add_argument("--speaker", required=True, help="the held-out test speaker")
-    parser.add_argument("--corpus", default="emodb")
-    parser.add_argument("--data", type=Path)
-    parser.add_argument("--threads", type=int)
-    parser.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE", help="recipe parameters")
+    add_run_arguments(parser)
     args = parser.parse_args()
-    if args.threads:
-        import torch
-
-        torch.set_num_threads(args.threads)
-
-    if args.corpus == "synthetic":
-        corpus = make_synthetic_corpus(random_state=0)
-    else:
-        corpus = load_corpus(args.corpus, args.data or HERE.parents[1] / "shared" / "data" / args.corpus)
+    corpus = start_run(args)
     speakers = corpus["speaker"].astype(str).to_numpy()
     if args.speaker not in set(speakers):
         raise SystemExit(f"no speaker {args.speaker!r} in {args.corpus}: {sorted(set(speakers))}")
