@@ -75,10 +75,15 @@ def speaker_fit_params(estimator, groups):
     return {f"{name}__groups" if name else "groups": groups}
 
 
+def _final_step(model):
+    """The estimator a fitted model ends with: its last step if a Pipeline, else itself."""
+    return model.steps[-1][1] if hasattr(model, "steps") else model
+
+
 def _training_history(model):
     """The skorch history of the network a fitted model ends with (directly or inside a
     meta-estimator such as FunctionalsELM), or None."""
-    final = model.steps[-1][1] if hasattr(model, "steps") else model
+    final = _final_step(model)
     for candidate in (final, getattr(final, "estimator_", None)):
         if hasattr(candidate, "history_"):
             return candidate.history_
@@ -98,7 +103,7 @@ def _fit_predict(estimator, X, y, groups, train, test):
     if history is not None:
         stats["epochs"] = len(history)
         stats["epoch_seconds"] = float(np.mean(history[:, "dur"]))
-    final = model.steps[-1][1] if hasattr(model, "steps") else model
+    final = _final_step(model)
     if hasattr(final, "weights_"):  # score fusion: which mix each fold chose
         stats["fusion_weights"] = np.round(final.weights_, 4).tolist()
     return pred, stats
