@@ -74,6 +74,15 @@ def test_fft_conv_equals_torch_conv_forward_and_backward(kernel, shape):
         torch.testing.assert_close(a, b, rtol=1e-3, atol=1e-3 * b.abs().max().item())
 
 
+@pytest.mark.parametrize("extent, size", [((7,), (12,)), ((7,), (11,)), ((3, 5), (4, 9)), ((2, 3, 4), (3, 4, 6))])
+def test_real_fft_backward_is_the_adjoint_of_the_transform(extent, size):
+    # even and odd transform lengths (with and without a Nyquist bin), zero padding, 1-3 axes
+    from sklearn_ser.nets.fftconv import _RFFTN
+
+    x = torch.randn(2, 3, *extent, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda x: torch.view_as_real(_RFFTN.apply(x, size)), (x,))
+
+
 def test_make_conv_rejects_unknown_implementation():
     from sklearn_ser.nets.fftconv import make_conv
 
