@@ -83,6 +83,29 @@ def test_real_fft_backward_is_the_adjoint_of_the_transform(extent, size):
     assert torch.autograd.gradcheck(lambda x: torch.view_as_real(_RFFTN.apply(x, size)), (x,))
 
 
+def test_cached_kernel_spectrum_follows_the_weights():
+    import copy
+
+    from sklearn_ser.nets.fftconv import make_conv
+
+    torch.manual_seed(0)
+    layer = make_conv(3, 4, (2, 5))
+    x = torch.randn(2, 3, 6, 9)
+    with torch.no_grad():
+        first = layer(x)  # fills the cache
+    torch.testing.assert_close(first, layer(x))  # grad mode: no cache
+    layer(x).sum().backward()
+    torch.optim.SGD(layer.parameters(), lr=0.5).step()
+    with torch.no_grad():
+        after_step = layer(x)
+    torch.testing.assert_close(after_step, layer(x))
+    assert not torch.allclose(after_step, first)
+    with torch.no_grad():  # a new input size gets its own spectrum
+        shorter = layer(x[..., :7])
+    torch.testing.assert_close(shorter, layer(x[..., :7]))
+    assert "_spectrum" in layer.__dict__ and "_spectrum" not in copy.deepcopy(layer).__dict__
+
+
 def test_make_conv_rejects_unknown_implementation():
     from sklearn_ser.nets.fftconv import make_conv
 

@@ -56,7 +56,19 @@ class _RFFTN(torch.autograd.Function):
         return x_grad, None
 
 
-def fft_conv(x, weight, bias=None):
+def _fft_size(spatial, kernel):
+    return tuple(next_fast_len(n + k - 1, real=True) for n, k in zip(spatial, kernel))  # linear, not circular
+
+
+def kernel_spectrum(weight, size):
+    """The kernels' transform as the per-frequency real matrices ``(freq, 2 C_in, 2 C_out)`` that
+    :func:`fft_conv` multiplies by; depends on the weights and the input's size only."""
+    # flipped kernel: the correlation as a convolution
+    W = _RFFTN.apply(weight.flip(tuple(range(2, weight.ndim))), size)  # (O, C, *freq)
+    return _real_block(W.movedim((1, 0), (-2, -1)).reshape(-1, weight.shape[1], weight.shape[0]))
+
+
+def fft_conv(x, weight, bias=None, spectrum=None):
     """Cross-correlation of ``x`` (batch, C_in, *spatial) with ``weight`` (C_out, C_in, *kernel),
     'same' padding as PyTorch's, through an FFT over every spatial axis.
 
@@ -64,17 +76,16 @@ def fft_conv(x, weight, bias=None):
     the whole layer is one batched real matrix product ``(batch, 2 C_in) @ (2 C_in, 2 C_out)`` per
     frequency. (Transforming a spatial-first layout in place avoided those two copies, but strided
     transforms were slower than the copies: 1.35-1.55x on the Kim and 1D-CNN-LSTM layers.)
+    ``spectrum``: :func:`kernel_spectrum` of ``weight`` for this input size, if already computed.
     """
     n_dims = weight.ndim - 2
     spatial, kernel = x.shape[2:], weight.shape[2:]
-    size = tuple(next_fast_len(n + k - 1, real=True) for n, k in zip(spatial, kernel))  # linear, not circular
+    size = _fft_size(spatial, kernel)
     X = _RFFTN.apply(x, size)  # (B, C, *freq)
-    # flipped kernel: the correlation as a convolution
-    W = _RFFTN.apply(weight.flip(tuple(range(2, weight.ndim))), size)  # (O, C, *freq)
     freq = X.shape[2:]
     B, C, O = x.shape[0], x.shape[1], weight.shape[0]
     X = torch.view_as_real(X.movedim((0, 1), (-2, -1)).contiguous()).reshape(-1, B, 2 * C)
-    Y = torch.bmm(X, _real_block(W.movedim((1, 0), (-2, -1)).reshape(-1, C, O)))
+    Y = torch.bmm(X, kernel_spectrum(weight, size) if spectrum is None else spectrum)
     Y = torch.view_as_complex(Y.reshape(*freq, B, O, 2)).movedim((-2, -1), (0, 1))
     full = torch.fft.irfftn(Y, s=size, dim=tuple(range(-n_dims, 0)))
     # 'same' output s sits at full-convolution index s + k - 1 - left
@@ -101,7 +112,22 @@ class FFTConv(nn.Module):
         nn.init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x):
-        return fft_conv(x, self.weight, self.bias)
+        if torch.is_grad_enabled():
+            return fft_conv(x, self.weight, self.bias)
+        # Inference: one utterance transforms far fewer signals than the 16-64 kernels, so the
+        # kernels' spectrum is kept until the weights change (their version counter moves on every
+        # in-place update: optimiser steps, load_state_dict).
+        size = _fft_size(x.shape[2:], self.kernel)
+        key = (self.weight._version, self.weight.data_ptr(), size, x.dtype)
+        cached = getattr(self, "_spectrum", None)
+        if cached is None or cached[0] != key:
+            self._spectrum = cached = (key, kernel_spectrum(self.weight, size).to(x.dtype))
+        return fft_conv(x, self.weight, self.bias, spectrum=cached[1])
+
+    def __getstate__(self):  # pickles (joblib, deepcopy, clone) carry weights, not the cache
+        state = dict(super().__getstate__())
+        state.pop("_spectrum", None)
+        return state
 
     def extra_repr(self):
         return f"{self.in_channels}, {self.out_channels}, kernel={self.kernel}"
