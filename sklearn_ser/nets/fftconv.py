@@ -15,6 +15,7 @@ import math
 import torch
 from scipy.fft import next_fast_len
 from torch import nn
+from torch.autograd.function import once_differentiable
 
 
 def _same_left(k):
@@ -45,6 +46,7 @@ class _RFFTN(torch.autograd.Function):
         return torch.fft.rfftn(x, s=size, dim=tuple(range(-len(size), 0)))
 
     @staticmethod
+    @once_differentiable  # no second derivatives through this adjoint
     def backward(ctx, grad):
         size = ctx.size
         bins = torch.arange(grad.shape[-1], device=grad.device)
