@@ -104,6 +104,12 @@ def test_cached_kernel_spectrum_follows_the_weights():
         shorter = layer(x[..., :7])
     torch.testing.assert_close(shorter, layer(x[..., :7]))
     assert "_spectrum" in layer.__dict__ and "_spectrum" not in copy.deepcopy(layer).__dict__
+    for replace in (lambda: setattr(layer, "weight", torch.nn.Parameter(torch.randn_like(layer.weight))),
+                    lambda: setattr(layer.weight, "data", torch.randn_like(layer.weight))):
+        replace()  # neither bumps the old tensor's version counter
+        with torch.no_grad():
+            cached = layer(x)
+        torch.testing.assert_close(cached, layer(x))
 
 
 def test_make_conv_rejects_unknown_implementation():

@@ -119,12 +119,15 @@ class FFTConv(nn.Module):
         # Inference: one utterance transforms far fewer signals than the 16-64 kernels, so the
         # kernels' spectrum is kept until the weights change (their version counter moves on every
         # in-place update: optimiser steps, load_state_dict).
+        # The cache holds the weight tensor itself, so a replaced parameter is never taken for it;
+        # the storage address catches ``weight.data = ...`` (Module.to), which keeps the version.
         size = _fft_size(x.shape[2:], self.kernel)
         key = (self.weight._version, self.weight.data_ptr(), size, x.dtype)
         cached = getattr(self, "_spectrum", None)
-        if cached is None or cached[0] != key:
-            self._spectrum = cached = (key, kernel_spectrum(self.weight, size).to(x.dtype))
-        return fft_conv(x, self.weight, self.bias, spectrum=cached[1])
+        if cached is None or cached[0] is not self.weight or cached[1] != key:
+            spectrum = kernel_spectrum(self.weight, size).to(x.dtype)
+            self._spectrum = cached = (self.weight, key, spectrum)
+        return fft_conv(x, self.weight, self.bias, spectrum=cached[2])
 
     def __getstate__(self):  # pickles (joblib, deepcopy, clone) carry weights, not the cache
         state = dict(super().__getstate__())
