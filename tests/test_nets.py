@@ -1,4 +1,6 @@
 """Layer structure and parameter counts of Kim et al.'s networks against their Table 4."""
+import warnings
+
 import pytest
 import torch
 
@@ -59,15 +61,22 @@ def test_kernel_depth_changes_only_the_convolutions():
     ((2, 2, 128), (5, 4, 64)), ((2, 2, 32), (5, 4, 64)), ((2, 2, 2), (5, 4, 64)), ((3, 1, 5), (5, 4, 64)),
     ((2, 32), (6, 64)), ((3, 4), (5, 7)), ((800,), (200,)), ((80,), (1600,)), ((1,), (9,)),
 ])
+@pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")  # the reference's own
 def test_fft_conv_equals_torch_conv_forward_and_backward(kernel, shape):
     from sklearn_ser.nets.fftconv import make_conv
 
     torch.manual_seed(0)
-    fast, ref = make_conv(3, 4, kernel, "fft"), make_conv(3, 4, kernel, "torch")
+    # the reference is PyTorch's own padding="same" layer
+    ref = {1: torch.nn.Conv1d, 2: torch.nn.Conv2d, 3: torch.nn.Conv3d}[len(kernel)](3, 4, kernel, padding="same")
+    fast, padded = make_conv(3, 4, kernel, "fft"), make_conv(3, 4, kernel, "torch")
     ref.load_state_dict(fast.state_dict())
+    padded.load_state_dict(fast.state_dict())
     x = torch.randn(2, 3, *shape, requires_grad=True)
     x_ref = x.detach().clone().requires_grad_(True)
     torch.testing.assert_close(fast(x), ref(x_ref), rtol=1e-4, atol=1e-4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # PyTorch warns on even 'same' kernels; the explicit pad does not
+        torch.testing.assert_close(padded(x), ref(x_ref), rtol=1e-5, atol=1e-5)
     fast(x).square().sum().backward()
     ref(x_ref).square().sum().backward()
     for a, b in [(fast.weight.grad, ref.weight.grad), (fast.bias.grad, ref.bias.grad), (x.grad, x_ref.grad)]:

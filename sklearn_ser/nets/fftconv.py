@@ -138,12 +138,37 @@ class FFTConv(nn.Module):
         return f"{self.in_channels}, {self.out_channels}, kernel={self.kernel}"
 
 
+class _ExplicitSamePadding:
+    """``padding="same"`` as an explicit zero pad before an unpadded ``ConvNd``: the same result,
+    without the UserWarning PyTorch raises on every even kernel (it pads a copy either way)."""
+
+    def __init__(self, in_channels, out_channels, kernel):
+        super().__init__(in_channels, out_channels, tuple(kernel), padding=0)
+        # F.pad takes the last axis first, (left, right) each
+        self.same_pads = tuple(p for k in reversed(kernel) for p in (_same_left(k), k - 1 - _same_left(k)))
+
+    def forward(self, x):
+        return super().forward(nn.functional.pad(x, self.same_pads))
+
+
+class SameConv1d(_ExplicitSamePadding, nn.Conv1d):
+    pass
+
+
+class SameConv2d(_ExplicitSamePadding, nn.Conv2d):
+    pass
+
+
+class SameConv3d(_ExplicitSamePadding, nn.Conv3d):
+    pass
+
+
 def make_conv(in_channels, out_channels, kernel, conv="fft"):
     """A 'same'-padded convolution layer: :class:`FFTConv` (``conv="fft"``) or PyTorch's own
-    ``nn.ConvNd`` (``conv="torch"``), same weights layout and results."""
+    ``nn.ConvNd`` (``conv="torch"``, padded explicitly), same weights layout and results."""
     if conv == "fft":
         return FFTConv(in_channels, out_channels, kernel)
     if conv == "torch":
-        layer = {1: nn.Conv1d, 2: nn.Conv2d, 3: nn.Conv3d}[len(kernel)]
-        return layer(in_channels, out_channels, tuple(kernel), padding="same")
+        layer = {1: SameConv1d, 2: SameConv2d, 3: SameConv3d}[len(kernel)]
+        return layer(in_channels, out_channels, kernel)
     raise ValueError(f"conv must be 'fft' or 'torch', got {conv!r}")
