@@ -74,6 +74,12 @@ def _frame_training(training):
     return {**_training(training), "batch_size": 256}
 
 
+def _augment(frequency_warp):
+    from .estimators import FrequencyWarp
+
+    return {} if not frequency_warp else {"augment": FrequencyWarp(max_warp=frequency_warp)}
+
+
 def dnn_elm(context=5, training="small-corpus", n_jobs=None, random_state=0, **net_params):
     """DNN-ELM (Han et al. 2014), Kim et al.'s baseline: 3 x FC 256 on each 10 ms frame of the 32
     LLDs with a 5-frame context, frame posteriors -> utterance functionals -> ELM. ``training`` as
@@ -106,7 +112,7 @@ def lstm_elm(window=100, hop=50, training="small-corpus", n_jobs=None, random_st
 
 
 def kim_3d_cnn(kernel=(2, 2, 128), elm=False, training="small-corpus", segment_hop_s=None,
-               speaker_norm=False, n_jobs=None, random_state=0, **net_params):
+               speaker_norm=False, frequency_warp=None, n_jobs=None, random_state=0, **net_params):
     """Kim et al. 2017: 3D-CNN-DNN (``elm=False``) or 3D-CNN-DNN-ELM (``elm=True``) on per-speaker
     gain-normalised 10 x 10 x 256 log-spectrogram volumes, standardised per frequency bin.
     Paper: 3 layers of 4 kernels, at most 20 epochs with early stopping on held-out speakers; the
@@ -117,12 +123,15 @@ def kim_3d_cnn(kernel=(2, 2, 128), elm=False, training="small-corpus", segment_h
     seconds cuts the whole utterance into 2 s volumes every hop, trains on all of them and averages
     their posteriors per utterance (the ELM's functionals run over the steps of all volumes).
     ``speaker_norm=True`` z-scores each frequency bin per speaker (see
-    :class:`~sklearn_ser.features.KimSpectrogramVolumes`)."""
+    :class:`~sklearn_ser.features.KimSpectrogramVolumes`). ``frequency_warp`` (e.g. 0.1) warps each
+    training volume's spectra by a random factor within 1 ± it (VTLP,
+    :class:`~sklearn_ser.estimators.FrequencyWarp`)."""
     from .ensemble import FunctionalsELM
     from .nets import Kim3DCNN, Kim3DCNNSteps
 
     params = dict(module__kernel=tuple(kernel), module__batch_norm=training != "paper",
-                  random_state=random_state, **{**_training(training), **net_params})
+                  random_state=random_state, **_augment(frequency_warp),
+                  **{**_training(training), **net_params})
     wrapper = "segments" if segment_hop_s is not None else ("steps" if elm else "utterance")
     head = (FunctionalsELM(_net(wrapper, Kim3DCNNSteps, **params), random_state=random_state)
             if elm else _net(wrapper, Kim3DCNN, **params))

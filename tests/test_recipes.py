@@ -4,7 +4,7 @@ import pytest
 from sklearn.model_selection import GridSearchCV, cross_validate
 from sklearn.pipeline import Pipeline
 
-from sklearn_ser.estimators import SERNetClassifier
+from sklearn_ser.estimators import FrequencyWarp, SERNetClassifier
 from sklearn_ser.features import BinStandardScaler, KimSpectrogramVolumes
 from sklearn_ser.metrics import SCORING
 from sklearn_ser.model_selection import LeaveOneSpeakerOut, SpeakerKFold, evaluate
@@ -106,6 +106,14 @@ def test_training_set_ups_of_the_kim_family():
     assert get_system("kim-3d-cnn-dnn", lr=5e-4).named_steps["net"].lr == 5e-4  # overrides win
     with pytest.raises(ValueError, match="training must be one of"):
         get_system("kim-3d-cnn-dnn", training="fast")
+
+
+@pytest.mark.parametrize("elm", [False, True])
+def test_frequency_warp_reaches_the_3d_net_as_its_training_augmentation(elm):
+    net = get_system("kim-3d-cnn-dnn", elm=elm, frequency_warp=0.15).named_steps["net"]
+    net = net.estimator if elm else net
+    assert net.augment == FrequencyWarp(max_warp=0.15)
+    assert get_system("kim-3d-cnn-dnn").named_steps["net"].augment is None
 
 
 @pytest.mark.parametrize("elm", [False, True])

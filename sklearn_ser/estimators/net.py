@@ -8,6 +8,7 @@ import numpy as np
 import torch
 from skorch import NeuralNetClassifier
 from skorch.callbacks import EarlyStopping
+from skorch.dataset import unpack_data
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_array
 from sklearn.utils.class_weight import compute_class_weight
@@ -47,6 +48,9 @@ class SERNetClassifier(NeuralNetClassifier):
         weights each class by ``n_samples / (n_classes * its count)`` among the samples the loss
         sees (segments, for segment-level nets), which aims the training at UA rather than WA.
         Ignored when ``criterion__weight`` is set.
+    augment : callable or None, default=None
+        Applied to the inputs of every training batch (never to validation or prediction), e.g.
+        :class:`~sklearn_ser.estimators.FrequencyWarp`; it must keep the labels valid.
     random_state : int or None, default=0
         Seeds torch before initialising and training, so a fit is repeatable.
 
@@ -66,7 +70,7 @@ class SERNetClassifier(NeuralNetClassifier):
 
     def __init__(self, module, *args, criterion=torch.nn.NLLLoss, optimizer=torch.optim.Adam,
                  lr=3e-3, batch_size=128, max_epochs=20, train_split=SpeakerValidSplit(0.2, 0),
-                 patience=5, class_weight=None, random_state=0, **kwargs):
+                 patience=5, class_weight=None, augment=None, random_state=0, **kwargs):
         # skorch's DataLoader keeps the data's order; corpora come sorted by speaker and segments
         # by utterance, so unshuffled batches would hold one speaker or one label each
         kwargs.setdefault("iterator_train__shuffle", True)
@@ -75,6 +79,7 @@ class SERNetClassifier(NeuralNetClassifier):
                          **kwargs)
         self.patience = patience
         self.class_weight = class_weight
+        self.augment = augment
         self.random_state = random_state
 
     def get_default_callbacks(self):
@@ -114,6 +119,13 @@ class SERNetClassifier(NeuralNetClassifier):
         # below it, so a net that saturated on the wrong class could never climb back.
         return super(NeuralNetClassifier, self).get_loss(
             torch.log(y_pred.clamp_min(torch.finfo(y_pred.dtype).tiny)), y_true, X=X, training=training)
+
+    def train_step_single(self, batch, **fit_params):
+        # skorch runs this on training batches only: validation and prediction see the data as is
+        if self.augment is not None:
+            Xi, yi = unpack_data(batch)
+            batch = (self.augment(Xi), yi)
+        return super().train_step_single(batch, **fit_params)
 
     def get_iterator(self, dataset, training=False):
         """skorch's iterator, except that a training set one sample past a whole number of batches

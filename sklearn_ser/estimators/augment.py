@@ -1,0 +1,73 @@
+"""Label-preserving augmentations of training batches, for ``SERNetClassifier(augment=...)``.
+
+They run on each training batch only (never on validation or prediction), draw from torch's
+global generator (which the net seeds with its ``random_state``), and return a new tensor.
+"""
+from __future__ import annotations
+
+import torch
+
+
+def vtlp_source_bins(n_bins, alpha, boundary=0.8):
+    """Where each output bin of a vocal-tract-length-perturbed spectrum reads from.
+
+    The warp of Jaitly & Hinton (2013): frequencies are scaled by ``alpha`` up to
+    ``boundary * min(alpha, 1)`` of the band, then mapped linearly so the band edge stays put.
+    Returned is the inverse map, output bin -> fractional source bin, for each ``alpha``:
+    shape ``(len(alpha), n_bins)``.
+    """
+    alpha = torch.as_tensor(alpha, dtype=torch.float32).reshape(-1, 1)
+    top = float(n_bins - 1)
+    out = torch.arange(n_bins, dtype=torch.float32).reshape(1, -1)
+    knee_out = boundary * top * torch.clamp(alpha, max=1.0)  # output bin where the scaling ends
+    knee_in = knee_out / alpha
+    upper = knee_in + (out - knee_out) * (top - knee_in) / (top - knee_out)
+    return torch.where(out <= knee_out, out / alpha, upper)
+
+
+def resample_last_axis(X, source):
+    """Linear interpolation of ``X (batch, ..., n)`` at fractional positions ``source (batch, n)``."""
+    n = X.shape[-1]
+    source = source.clamp(0, n - 1)
+    low = source.floor().long().clamp(0, max(n - 2, 0))
+    high = (low + 1).clamp(max=n - 1)
+    frac = (source - low).to(X.dtype).unsqueeze(1)
+    flat = X.reshape(X.shape[0], -1, n)
+    lo = flat.gather(2, low.unsqueeze(1).expand(-1, flat.shape[1], -1))
+    hi = flat.gather(2, high.unsqueeze(1).expand(-1, flat.shape[1], -1))
+    return (lo + frac * (hi - lo)).reshape(X.shape)
+
+
+class FrequencyWarp:
+    """Vocal tract length perturbation (VTLP, Jaitly & Hinton 2013) of spectral inputs whose last
+    axis is a linear frequency axis (:class:`~sklearn_ser.features.KimSpectrogramVolumes`,
+    mel maps): each training sample's spectrum is warped by its own factor drawn uniformly from
+    ``[1 - max_warp, 1 + max_warp]``, mimicking a speaker with a shorter or longer vocal tract.
+
+    Parameters
+    ----------
+    max_warp : float, default=0.1
+        Largest relative change of frequency (VTLP's usual range is 0.9-1.1).
+    boundary : float, default=0.8
+        Share of the band scaled before the warp bends back to keep the band edge fixed.
+    """
+
+    def __init__(self, max_warp=0.1, boundary=0.8):
+        self.max_warp = max_warp
+        self.boundary = boundary
+
+    def __call__(self, X):
+        if not 0 <= self.max_warp < 1:
+            raise ValueError(f"max_warp must be in [0, 1), got {self.max_warp!r}")
+        if not 0 < self.boundary < 1:
+            raise ValueError(f"boundary must be in (0, 1), got {self.boundary!r}")
+        alpha = 1 + (2 * torch.rand(X.shape[0]) - 1) * self.max_warp
+        return resample_last_axis(X, vtlp_source_bins(X.shape[-1], alpha, self.boundary))
+
+    def __repr__(self):
+        return f"FrequencyWarp(max_warp={self.max_warp!r}, boundary={self.boundary!r})"
+
+    def __eq__(self, other):
+        return type(other) is type(self) and vars(other) == vars(self)
+
+    __hash__ = None
