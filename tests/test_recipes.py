@@ -108,6 +108,20 @@ def test_training_set_ups_of_the_kim_family():
         get_system("kim-3d-cnn-dnn", training="fast")
 
 
+@pytest.mark.parametrize("name", ["kim-3d-cnn-dnn-spknorm", "kim-3d-cnn-dnn-elm-spknorm"])
+def test_speaker_normalised_3d_systems_differ_from_the_paper_defaults_only_as_documented(name):
+    pipe, paper = get_system(name), get_system(name.replace("-spknorm", ""))
+    features, paper_features = pipe.named_steps["features"], paper.named_steps["features"]
+    assert (features.speaker_norm, features.segment_hop_s) == (True, 1.0)
+    assert (paper_features.speaker_norm, paper_features.segment_hop_s) == (False, None)
+    net, paper_net = (p.named_steps["net"] for p in (pipe, paper))
+    if name.endswith("elm-spknorm"):
+        net, paper_net = net.estimator, paper_net.estimator
+    assert (net.module__dropout, net.module__kernel) == (0.2, (2, 2, 32))
+    training = ["lr", "batch_size", "max_epochs", "patience", "module__batch_norm", "random_state"]
+    assert [getattr(net, k) for k in training] == [getattr(paper_net, k) for k in training]
+
+
 @pytest.mark.parametrize("elm", [False, True])
 def test_frequency_warp_reaches_the_3d_net_as_its_training_augmentation(elm):
     net = get_system("kim-3d-cnn-dnn", elm=elm, frequency_warp=0.15).named_steps["net"]

@@ -53,14 +53,15 @@ class FrequencyWarp:
     """
 
     def __init__(self, max_warp=0.1, boundary=0.8):
+        # checked here, when a recipe is built, not at the first training batch after extraction
+        if not 0 <= max_warp < 1:
+            raise ValueError(f"max_warp must be in [0, 1), got {max_warp!r}")
+        if not 0 < boundary < 1:
+            raise ValueError(f"boundary must be in (0, 1), got {boundary!r}")
         self.max_warp = max_warp
         self.boundary = boundary
 
     def __call__(self, X):
-        if not 0 <= self.max_warp < 1:
-            raise ValueError(f"max_warp must be in [0, 1), got {self.max_warp!r}")
-        if not 0 < self.boundary < 1:
-            raise ValueError(f"boundary must be in (0, 1), got {self.boundary!r}")
         alpha = 1 + (2 * torch.rand(X.shape[0]) - 1) * self.max_warp
         return resample_last_axis(X, vtlp_source_bins(X.shape[-1], alpha, self.boundary))
 
