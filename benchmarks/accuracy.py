@@ -37,7 +37,9 @@ def add_run_arguments(parser):
     parser.add_argument("--corpus", default="emodb", help="emodb, tess or synthetic")
     parser.add_argument("--data", type=Path)
     parser.add_argument("--threads", type=int, help="torch threads (default: torch's, one per core)")
-    parser.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE", help="recipe parameters")
+    # "extend": a repeated --set adds to the earlier ones instead of silently replacing them
+    parser.add_argument("--set", nargs="+", action="extend", default=[], metavar="KEY=VALUE",
+                        help="recipe parameters")
 
 
 def start_run(args):
