@@ -243,10 +243,10 @@ def zhang_fusion(level="score", members=ZHANG_MEMBERS, pretrained=None, n_jobs=N
 
 
 # What the 3D nets needed to transfer across EmoDB's speakers (README, "Kim et al. on EmoDB"):
-# each frequency bin z-scored per speaker, every 2 s volume of the utterance, lighter FC dropout,
-# and the 2x2x32 kernels (0.522 against 0.482 for 2x2x128 under the same changes)
-_SPEAKER_NORMALISED = (("speaker_norm", True), ("segment_hop_s", 1.0), ("module__dropout", 0.2),
-                       ("kernel", (2, 2, 32)))
+# each frequency bin z-scored per speaker, every 2 s volume of the utterance and the 2x2x32 kernels
+# (0.522 against 0.482 for 2x2x128 under the same changes). FC dropout stays the paper's 0.5 where
+# two seeds favour it (the DNN: 0.554 and 0.539 against 0.522 and 0.484 with 0.2).
+_SPEAKER_NORMALISED = (("speaker_norm", True), ("segment_hop_s", 1.0), ("kernel", (2, 2, 32)))
 
 
 @dataclass(frozen=True)
@@ -276,11 +276,11 @@ SYSTEMS = {
                "Kim 2017: 3D CNN (2x2x32), FC series per step, posterior functionals -> ELM",
                (("kernel", (2, 2, 32)), ("elm", True))),
         System("kim-3d-cnn-dnn-spknorm", kim_3d_cnn,
-               "kim-3d-cnn-dnn on per-speaker z-scored spectrograms of whole utterances, 2x2x32, dropout 0.2",
+               "kim-3d-cnn-dnn on per-speaker z-scored spectrograms of whole utterances, 2x2x32",
                _SPEAKER_NORMALISED),
         System("kim-3d-cnn-dnn-elm-spknorm", kim_3d_cnn,
                "kim-3d-cnn-dnn-elm on per-speaker z-scored spectrograms of whole utterances, dropout 0.2",
-               _SPEAKER_NORMALISED + (("elm", True),)),
+               _SPEAKER_NORMALISED + (("module__dropout", 0.2), ("elm", True))),
         System("dnn-elm", dnn_elm,
                "Han 2014 (Kim 2017 baseline): 3 x FC 256 on LLD frames with 5-frame context -> functionals -> ELM"),
         System("lstm-elm", lstm_elm,
