@@ -117,12 +117,13 @@ def test_speaker_normalised_3d_systems_differ_from_the_paper_defaults_only_as_do
     assert (features.speaker_norm, features.segment_hop_s) == (True, 1.0)
     assert (paper_features.speaker_norm, paper_features.segment_hop_s) == (False, None)
     net, paper_net = (p.named_steps["net"] for p in (pipe, paper))
-    if name.endswith("elm-spknorm"):
+    elm = name == "kim-3d-cnn-dnn-elm-spknorm"
+    if elm:
         net, paper_net = net.estimator, paper_net.estimator
     assert net.module__kernel == (2, 2, 32)
     # the DNN keeps the module's own default, the paper's 0.5
     default = inspect.signature(net.module).parameters["dropout"].default
-    assert net.get_params().get("module__dropout", default) == (0.2 if "elm" in name else 0.5)
+    assert net.get_params().get("module__dropout", default) == (0.2 if elm else 0.5)
     training = ["lr", "batch_size", "max_epochs", "patience", "module__batch_norm", "random_state"]
     assert [getattr(net, k) for k in training] == [getattr(paper_net, k) for k in training]
 
