@@ -188,3 +188,29 @@ def test_a_net_saturated_on_the_wrong_class_still_gets_a_gradient():
     net.get_loss(torch.softmax(logits, -1), torch.tensor([1]), training=True).backward()
     # d(-log p_1)/d logits = p - onehot(1) = (1, -1): a clamp at 1e-7 would make it (0, 0)
     torch.testing.assert_close(logits.grad, torch.tensor([[1.0, -1.0]]))
+
+
+def test_refit_trains_a_fresh_net_on_every_speaker_for_the_best_epochs():
+    X, y, groups = _blobs()
+    sizes = []
+
+    class Spy(SERNetClassifier):
+        def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+            if training:
+                sizes.append(len(iterator.dataset))
+            return super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
+
+    kwargs = dict(max_epochs=12, patience=3, batch_size=32, verbose=0, random_state=1)
+    plain = SERNetClassifier(FrameDNN, **kwargs).fit(X, y, groups=groups)
+    net = Spy(FrameDNN, refit=True, **kwargs).fit(X, y, groups=groups)
+    validated = [row["epoch"] for row in net.validation_history_ if row["valid_loss_best"]][-1]
+    assert net.refit_epochs_ == validated == len(net.history)
+    assert "valid_loss" not in net.history[-1]
+    # the early-stopped run trained on 10 of 12 speakers, the refit on all 240 utterances
+    n_first = len(net.validation_history_)
+    assert set(sizes[:n_first]) == {200} and sizes[n_first:] == [240] * validated
+    assert not np.allclose(net.predict_proba(X), plain.predict_proba(X))
+    assert (net.predict(X) == y).mean() > 0.8
+    # no validation split: nothing to refit from
+    alone = SERNetClassifier(FrameDNN, refit=True, train_split=None, **kwargs).fit(X, y)
+    assert len(alone.history) == 12 and not hasattr(alone, "refit_epochs_")

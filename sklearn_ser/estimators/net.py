@@ -1,6 +1,7 @@
 """skorch classifiers for the networks, with speaker-disjoint early stopping (DESIGN §1, §4)."""
 from __future__ import annotations
 
+import copy
 import inspect
 import warnings
 
@@ -24,6 +25,12 @@ class _EarlyStoppingIfValidated(EarlyStopping):
     def on_epoch_end(self, net, **kwargs):
         if "valid_loss" in net.history[-1]:
             super().on_epoch_end(net, **kwargs)
+
+
+def best_epoch(history):
+    """The epoch (1-based) with the lowest validation loss, or None if the fit had no validation."""
+    best = [row["epoch"] for row in history if row.get("valid_loss_best")]
+    return best[-1] if best else None
 
 
 class SERNetClassifier(NeuralNetClassifier):
@@ -51,6 +58,12 @@ class SERNetClassifier(NeuralNetClassifier):
     augment : callable or None, default=None
         Applied to the inputs of every training batch (never to validation or prediction), e.g.
         :class:`~sklearn_ser.estimators.FrequencyWarp`; it must keep the labels valid.
+    refit : bool, default=False
+        After early stopping, train a fresh net (same seed) on all the training speakers, the
+        validation ones included, for the number of epochs that was best on validation
+        (``refit_epochs_``; the early-stopped run's history stays in ``validation_history_``).
+        Costs about a second fit; gives the net every training speaker, which matters when a
+        corpus has few. Without a validation split it changes nothing.
     random_state : int or None, default=0
         Seeds torch before initialising and training, so a fit is repeatable.
 
@@ -70,7 +83,7 @@ class SERNetClassifier(NeuralNetClassifier):
 
     def __init__(self, module, *args, criterion=torch.nn.NLLLoss, optimizer=torch.optim.Adam,
                  lr=3e-3, batch_size=128, max_epochs=20, train_split=SpeakerValidSplit(0.2, 0),
-                 patience=5, class_weight=None, augment=None, random_state=0, **kwargs):
+                 patience=5, class_weight=None, augment=None, refit=False, random_state=0, **kwargs):
         # skorch's DataLoader keeps the data's order; corpora come sorted by speaker and segments
         # by utterance, so unshuffled batches would hold one speaker or one label each
         kwargs.setdefault("iterator_train__shuffle", True)
@@ -80,6 +93,7 @@ class SERNetClassifier(NeuralNetClassifier):
         self.patience = patience
         self.class_weight = class_weight
         self.augment = augment
+        self.refit = refit
         self.random_state = random_state
 
     def get_default_callbacks(self):
@@ -143,7 +157,7 @@ class SERNetClassifier(NeuralNetClassifier):
 
     def get_split_datasets(self, X, y=None, groups=None, **fit_params):
         dataset = self.get_dataset(X, y)
-        if not self.train_split:
+        if not self.train_split or getattr(self, "_refitting", False):
             return dataset, None
         if groups is None:
             warnings.warn(
@@ -180,14 +194,32 @@ class SERNetClassifier(NeuralNetClassifier):
             self.class_weight, classes=self.label_encoder_.classes_, y=y))
         self._inferred_module_params = {"n_classes": len(self.label_encoder_.classes_),
                                         "n_features": X.shape[-1], "input_shape": X.shape[1:]}
+        y_encoded = self.label_encoder_.transform(y).astype(np.int64)
         if self.random_state is not None:
             torch.manual_seed(self.random_state)
         self._fit_groups = None if groups is None else np.asarray(groups)
         try:
-            super().fit(X, self.label_encoder_.transform(y).astype(np.int64), **fit_params)
+            super().fit(X, y_encoded, **fit_params)
         finally:
             del self._fit_groups
+        epochs = best_epoch(self.history)
+        if self.refit and epochs is not None:
+            self._refit(X, y_encoded, epochs, **fit_params)
         return self
+
+    def _refit(self, X, y_encoded, epochs, **fit_params):
+        # a fresh net on every training speaker for the validated number of epochs: no
+        # validation split, so no early stopping; the test speakers are never seen either way
+        self.validation_history_ = copy.deepcopy(self.history)  # initialize() clears it in place
+        self.refit_epochs_ = epochs
+        if self.random_state is not None:
+            torch.manual_seed(self.random_state)
+        self._refitting = True
+        try:
+            self.initialize()
+            self.partial_fit(X, y_encoded, epochs=epochs, **fit_params)
+        finally:
+            del self._refitting
 
     def fit_loop(self, X, y=None, epochs=None, **fit_params):
         # route the speakers to the split only, never to the module's forward
