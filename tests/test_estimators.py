@@ -214,3 +214,6 @@ def test_refit_trains_a_fresh_net_on_every_speaker_for_the_best_epochs():
     # no validation split: nothing to refit from
     alone = SERNetClassifier(FrameDNN, refit=True, train_split=None, **kwargs).fit(X, y)
     assert len(alone.history) == 12 and not hasattr(alone, "refit_epochs_")
+    # a later fit without refit leaves no trace of the earlier one
+    net.set_params(refit=False).fit(X, y, groups=groups)
+    assert not hasattr(net, "refit_epochs_") and "valid_loss" in net.history[-1]

@@ -195,6 +195,8 @@ class SERNetClassifier(NeuralNetClassifier):
         self._inferred_module_params = {"n_classes": len(self.label_encoder_.classes_),
                                         "n_features": X.shape[-1], "input_shape": X.shape[1:]}
         y_encoded = self.label_encoder_.transform(y).astype(np.int64)
+        for stale in ("validation_history_", "refit_epochs_"):  # from an earlier refit fit
+            self.__dict__.pop(stale, None)
         if self.random_state is not None:
             torch.manual_seed(self.random_state)
         self._fit_groups = None if groups is None else np.asarray(groups)
