@@ -246,7 +246,7 @@ def zhang_fusion(level="score", members=ZHANG_MEMBERS, pretrained=None, n_jobs=N
 # each frequency bin z-scored per speaker, every 2 s volume of the utterance and the 2x2x32 kernels
 # (0.522 against 0.482 for 2x2x128, both with dropout 0.2). FC dropout stays the paper's 0.5 where
 # two seeds favour it (the DNN: 0.554 and 0.539 against 0.522 and 0.484 with 0.2). Both refit on
-# all nine training speakers after early stopping (three seeds each, mean pooled UA: DNN 0.553
+# all nine training speakers after early stopping (three seeds each, mean pooled UA: DNN 0.552
 # against 0.535 without, ELM 0.607 against 0.570; neither gain significant over the 30 fold pairs,
 # p = 0.452 and 0.289, but no seed got worse by more than 0.006). Two more DNN seeds (0.504, 0.540)
 # put its five-seed mean at 0.540.
