@@ -1,4 +1,5 @@
-"""benchmarks/compare_runs.py: seeds of two configurations paired by position, folds by speaker."""
+"""The benchmark scripts' own logic: compare_runs pairs seeds by position and folds by speaker;
+refit_members predicts with each of refit="average"'s two nets."""
 import sys
 from pathlib import Path
 
@@ -8,6 +9,7 @@ from scipy.stats import wilcoxon
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from compare_runs import compare_runs  # noqa: E402
+from refit_members import member  # noqa: E402
 
 
 def _run(fold_ua, speakers):
@@ -35,3 +37,22 @@ def test_unpaired_or_missing_runs_are_refused():
         compare_runs({"a": run, "b": run}, ["a"], ["a", "b"])
     with pytest.raises(SystemExit, match="not in the results: c"):
         compare_runs({"a": run}, ["a"], ["c"])
+
+
+def test_refit_members_predict_with_each_net_and_restore_both():
+    from sklearn_ser.estimators import SERNetClassifier
+    from sklearn_ser.nets import FrameDNN
+
+    rng = np.random.default_rng(0)
+    y = np.repeat(["a", "b"], 60)
+    X = (rng.standard_normal((120, 6)) + (y == "a")[:, None]).astype(np.float32)
+    groups, kwargs = np.tile(np.arange(6), 20), dict(max_epochs=6, patience=2, batch_size=16, verbose=0)
+    both = SERNetClassifier(FrameDNN, refit="average", **kwargs).fit(X, y, groups=groups)
+    refitted = SERNetClassifier(FrameDNN, refit=True, **kwargs).fit(X, y, groups=groups)
+    early = SERNetClassifier(FrameDNN, **kwargs).fit(X, y, groups=groups)
+    averaged = both.predict_proba(X)
+    for which, alone in [("@refitted", refitted), ("@early-stopped", early), ("", None)]:
+        with member(both, which):
+            got = both.predict_proba(X)
+        np.testing.assert_allclose(got, averaged if alone is None else alone.predict_proba(X), rtol=1e-5)
+    np.testing.assert_array_equal(both.predict_proba(X), averaged)
