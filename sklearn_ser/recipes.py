@@ -250,6 +250,8 @@ def zhang_fusion(level="score", members=ZHANG_MEMBERS, pretrained=None, n_jobs=N
 # against 0.535 without, ELM 0.607 against 0.570; neither gain significant over the 30 fold pairs,
 # p = 0.452 and 0.289, but no seed got worse by more than 0.006). Two more DNN seeds (0.504, 0.540)
 # put its five-seed mean at 0.540.
+# Averaging its early-stopped and refitted nets (refit="average") scored 0.585, 0.514, 0.553 (seeds
+# 0-2, on a second machine where a seed is not the same fit): mean 0.550, no narrower, not adopted.
 _SPEAKER_NORMALISED = (("speaker_norm", True), ("segment_hop_s", 1.0), ("kernel", (2, 2, 32)),
                        ("refit", True))
 
