@@ -67,6 +67,9 @@ def main():
         fit_start = time.perf_counter()
         fitted = clone(model).fit(take_utterances(X, train), y[train], **speaker_fit_params(model, groups[train]))
         fit_seconds.append(time.perf_counter() - fit_start)
+        if "validated_module_" not in vars(fitted.steps[-1][1]):
+            raise SystemExit(f"{args.system}: its last step kept no early-stopped net; it must be a net "
+                             "(not a meta-estimator such as the ELM's) fitted with a validation split")
         truth.append(y[test])
         for which in MEMBERS:
             with member(fitted.steps[-1][1], which):
