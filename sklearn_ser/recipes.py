@@ -251,7 +251,8 @@ def zhang_fusion(level="score", members=ZHANG_MEMBERS, pretrained=None, n_jobs=N
 # p = 0.452 and 0.289, but no seed got worse by more than 0.006). Two more DNN seeds (0.504, 0.540)
 # put its five-seed mean at 0.540.
 # Averaging its early-stopped and refitted nets (refit="average") scored 0.585, 0.514, 0.553 (seeds
-# 0-2, on a second machine where a seed is not the same fit): mean 0.550, no narrower, not adopted.
+# 0-2, on a second machine where a seed is not the same fit) and 0.564 (seed 4): mean 0.554, no narrower,
+# and one paired seed (refit_members.py) is not significant (0.564 against 0.533 refitted alone): not adopted.
 _SPEAKER_NORMALISED = (("speaker_norm", True), ("segment_hop_s", 1.0), ("kernel", (2, 2, 32)),
                        ("refit", True))
 
