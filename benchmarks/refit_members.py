@@ -9,7 +9,6 @@ Stores the three runs in the results JSON under ``name[refit=average,settings]``
 summation differs across CPUs, and the early stopping then picks other epochs.
 """
 import argparse
-import json
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -83,14 +82,13 @@ def main():
             f"{which or 'average'} {folds[which]['fold_ua'][-1]:.3f}" for which in MEMBERS), flush=True)
     out = args.out or HERE / "results" / f"accuracy-{args.corpus}.json"
     truth = np.concatenate(truth)
-    results = json.loads(out.read_text()) if out.exists() else {}
     for which in MEMBERS:
         f, pred = folds[which], np.concatenate(folds[which].pop("pred"))
-        results[name + which] = dict(ua=unweighted_accuracy(truth, pred), wa=weighted_accuracy(truth, pred),
-                                     **f, seconds=time.perf_counter() - start, fit_seconds=fit_seconds,
-                                     cv="loso", n_utterances=len(corpus))
-        results = _save(out, results, name + which)
-        print(f"{name + which}: pooled UA {results[name + which]['ua']:.3f}")
+        run = dict(ua=unweighted_accuracy(truth, pred), wa=weighted_accuracy(truth, pred), **f,
+                   seconds=time.perf_counter() - start, fit_seconds=fit_seconds, cv="loso",
+                   n_utterances=len(corpus))
+        _save(out, {name + which: run}, name + which)  # merges into the file as it is now
+        print(f"{name + which}: pooled UA {run['ua']:.3f}")
 
 
 if __name__ == "__main__":
