@@ -14,35 +14,60 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
-from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
 from sklearn_ser.audio import take_utterances
 from sklearn_ser.metrics import unweighted_accuracy, weighted_accuracy
-from sklearn_ser.model_selection.evaluate import _stateless_prefix, make_cv, speaker_fit_params
-from sklearn_ser.model_selection.splitters import check_speaker_disjoint
+from sklearn_ser.model_selection import evaluate
 from sklearn_ser.recipes import get_system
 
 from accuracy import _parse_setting, _save, add_run_arguments, start_run
 
 HERE = Path(__file__).resolve().parent
-MEMBERS = ("", "@refitted", "@early-stopped")
+ALONE = ("@refitted", "@early-stopped")
 
 
 @contextmanager
 def member(net, which):
-    """Within the block ``net`` predicts with both nets (""), the refitted one or the early-stopped one."""
+    """Within the block a ``refit="average"`` net predicts with one of its nets alone: ``which`` is
+    ``"@refitted"`` or ``"@early-stopped"``."""
+    if which not in ALONE:
+        raise ValueError(f"which must be one of {ALONE}, got {which!r}")
     validated = net.__dict__.pop("validated_module_")
     refitted = net.module_
     if which == "@early-stopped":
         net.module_ = validated
-    elif which == "":
-        net.__dict__["validated_module_"] = validated
     try:
         yield
     finally:
         net.module_ = refitted
         net.__dict__["validated_module_"] = validated
+
+
+def member_predictions(report, X):
+    """Per fold, the test predictions of the refitted net alone and of the early-stopped net alone
+    (``ALONE``), from the fitted models of ``evaluate(..., return_estimators=True)`` on utterances X."""
+    preds = {which: [] for which in ALONE}
+    for model, test in zip(report.estimators, report.test_indices):
+        net = model.steps[-1][1] if isinstance(model, Pipeline) else model
+        if "validated_module_" not in vars(net):
+            raise SystemExit("the system's last step kept no early-stopped net; it must be a net (not a "
+                             "meta-estimator such as the ELM's) fitted with a validation split")
+        features = take_utterances(X, test)
+        if isinstance(model, Pipeline):
+            features = model[:-1].transform(features)
+        for which in ALONE:
+            with member(net, which):
+                preds[which].append(net.predict(features))
+    return preds
+
+
+def _run(y_true_folds, pred_folds, speakers, **extra):
+    truth, pred = np.concatenate(y_true_folds), np.concatenate(pred_folds)
+    return dict(ua=unweighted_accuracy(truth, pred), wa=weighted_accuracy(truth, pred),
+                fold_ua=[unweighted_accuracy(t, p) for t, p in zip(y_true_folds, pred_folds)],
+                fold_wa=[weighted_accuracy(t, p) for t, p in zip(y_true_folds, pred_folds)],
+                fold_speakers=speakers, **extra)
 
 
 def main():
@@ -53,42 +78,21 @@ def main():
     args = parser.parse_args()
     corpus = start_run(args)
     overrides = {**dict(_parse_setting(item) for item in args.set), "refit": "average"}
-    pipe = get_system(args.system, **overrides)
     name = f"{args.system}[{','.join(['refit=average', *args.set])}]"
-    y, groups = corpus["label"].to_numpy(), corpus["speaker"].to_numpy()
-    n_pre = _stateless_prefix(pipe)
-    X = Pipeline(pipe.steps[:n_pre]).transform(corpus)
-    model = Pipeline(pipe.steps[n_pre:])
-    folds = {which: dict(fold_ua=[], fold_wa=[], fold_speakers=[], pred=[]) for which in MEMBERS}
-    truth, fit_seconds, start = [], [], time.perf_counter()
-    for train, test in make_cv("loso").split(X, y, groups):
-        check_speaker_disjoint(groups, train, test)
-        fit_start = time.perf_counter()
-        fitted = clone(model).fit(take_utterances(X, train), y[train], **speaker_fit_params(model, groups[train]))
-        fit_seconds.append(time.perf_counter() - fit_start)
-        if "validated_module_" not in vars(fitted.steps[-1][1]):
-            raise SystemExit(f"{args.system}: its last step kept no early-stopped net; it must be a net "
-                             "(not a meta-estimator such as the ELM's) fitted with a validation split")
-        truth.append(y[test])
-        for which in MEMBERS:
-            with member(fitted.steps[-1][1], which):
-                pred = fitted.predict(take_utterances(X, test))
-            f = folds[which]
-            f["pred"].append(pred)
-            f["fold_ua"].append(unweighted_accuracy(y[test], pred))
-            f["fold_wa"].append(weighted_accuracy(y[test], pred))
-            f["fold_speakers"].append(",".join(np.unique(groups[test])))
-        print(f"speaker {folds['']['fold_speakers'][-1]}: UA " + ", ".join(
-            f"{which or 'average'} {folds[which]['fold_ua'][-1]:.3f}" for which in MEMBERS), flush=True)
+    y = corpus["label"].to_numpy()
+    start = time.perf_counter()
+    report = evaluate(get_system(args.system, **overrides), corpus, y, cv="loso", return_estimators=True)
+    truth = [y[test] for test in report.test_indices]
+    # evaluate's own predictions (those of the averaged nets) in fold order, then each net alone
+    fold_ends = np.cumsum([len(test) for test in report.test_indices])[:-1]
+    preds = {"": np.split(report.y_pred, fold_ends), **member_predictions(report, corpus)}
+    extra = dict(seconds=time.perf_counter() - start, fit_seconds=report.per_fold["fit_seconds"].tolist(),
+                 cv="loso", n_utterances=len(corpus))
     out = args.out or HERE / "results" / f"accuracy-{args.corpus}.json"
-    truth = np.concatenate(truth)
-    for which in MEMBERS:
-        f, pred = folds[which], np.concatenate(folds[which].pop("pred"))
-        run = dict(ua=unweighted_accuracy(truth, pred), wa=weighted_accuracy(truth, pred), **f,
-                   seconds=time.perf_counter() - start, fit_seconds=fit_seconds, cv="loso",
-                   n_utterances=len(corpus))
+    for which, pred in preds.items():
+        run = _run(truth, pred, report.per_fold["test_speakers"].tolist(), **extra)
         _save(out, {name + which: run}, name + which)  # merges into the file as it is now
-        print(f"{name + which}: pooled UA {run['ua']:.3f}")
+        print(f"{name + which}: pooled UA {run['ua']:.3f}, fold UA " + " ".join(f"{ua:.3f}" for ua in run["fold_ua"]))
 
 
 if __name__ == "__main__":

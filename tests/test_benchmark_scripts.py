@@ -9,7 +9,7 @@ from scipy.stats import wilcoxon
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from compare_runs import compare_runs  # noqa: E402
-from refit_members import member  # noqa: E402
+from refit_members import member, member_predictions  # noqa: E402
 
 
 def _run(fold_ua, speakers):
@@ -39,8 +39,9 @@ def test_unpaired_or_missing_runs_are_refused():
         compare_runs({"a": run}, ["a"], ["c"])
 
 
-def test_refit_members_predict_with_each_net_and_restore_both():
+def test_refit_members_predict_with_each_net_alone_and_restore_both():
     from sklearn_ser.estimators import SERNetClassifier
+    from sklearn_ser.model_selection import evaluate
     from sklearn_ser.nets import FrameDNN
 
     rng = np.random.default_rng(0)
@@ -51,8 +52,18 @@ def test_refit_members_predict_with_each_net_and_restore_both():
     refitted = SERNetClassifier(FrameDNN, refit=True, **kwargs).fit(X, y, groups=groups)
     early = SERNetClassifier(FrameDNN, **kwargs).fit(X, y, groups=groups)
     averaged = both.predict_proba(X)
-    for which, alone in [("@refitted", refitted), ("@early-stopped", early), ("", None)]:
+    for which, alone in [("@refitted", refitted), ("@early-stopped", early)]:
         with member(both, which):
-            got = both.predict_proba(X)
-        np.testing.assert_allclose(got, averaged if alone is None else alone.predict_proba(X), rtol=1e-5)
+            np.testing.assert_allclose(both.predict_proba(X), alone.predict_proba(X), rtol=1e-5)
     np.testing.assert_array_equal(both.predict_proba(X), averaged)
+    with pytest.raises(ValueError, match="which must be one of"):
+        with member(both, ""):
+            pass
+
+    report = evaluate(both, X, y, groups=groups, cv="kfold:3", return_estimators=True)
+    preds = member_predictions(report, X)
+    for k, (model, test) in enumerate(zip(report.estimators, report.test_indices)):
+        with member(model, "@early-stopped"):
+            np.testing.assert_array_equal(preds["@early-stopped"][k], model.predict(X[test]))
+    with pytest.raises(SystemExit, match="kept no early-stopped net"):
+        member_predictions(evaluate(refitted, X, y, groups=groups, cv="kfold:3", return_estimators=True), X)

@@ -164,6 +164,22 @@ def test_evaluate_precompute_gives_the_same_result(small_corpus):
     assert "precompute_seconds" in fast.info and "precompute_seconds" not in slow.info
 
 
+def test_evaluate_returns_each_fold_model_which_takes_raw_utterances(small_corpus):
+    X = small_corpus.iloc[::2]
+    pipe = get_system("baseline-spknorm")  # its feature steps are precomputed, then put back
+    report = evaluate(pipe, X, X["label"], cv="kfold:3", return_estimators=True)
+    assert len(report.estimators) == len(report.test_indices) == 3
+    assert [step for step, _ in report.estimators[0].steps] == [step for step, _ in pipe.steps]
+    y_pred = np.empty(len(X), dtype=object)
+    for model, test, speakers in zip(report.estimators, report.test_indices, report.per_fold["test_speakers"]):
+        assert set(X["speaker"].iloc[test]) == set(speakers.split(","))
+        y_pred[test] = model.predict(X.iloc[test])
+    tested = np.concatenate(report.test_indices)
+    np.testing.assert_array_equal(y_pred[tested], report.y_pred)
+    assert len({id(model.steps[-1][1]) for model in report.estimators}) == 3  # a fit per fold
+    assert evaluate(pipe, X, X["label"], cv="kfold:3").estimators is None
+
+
 def test_evaluate_dummy_sits_at_chance(small_corpus):
     X = np.zeros((len(small_corpus), 1))
     report = evaluate(DummyClassifier(strategy="most_frequent"), X, small_corpus["label"],

@@ -90,7 +90,7 @@ def _training_history(model):
     return None
 
 
-def _fit_predict(estimator, X, y, groups, train, test):
+def _fit_predict(estimator, X, y, groups, train, test, return_estimator=False):
     start = time.perf_counter()
     fit_params = speaker_fit_params(estimator, groups[train])
     model = clone(estimator).fit(take_utterances(X, train), y[train], **fit_params)
@@ -106,7 +106,7 @@ def _fit_predict(estimator, X, y, groups, train, test):
     final = _final_step(model)
     if hasattr(final, "weights_"):  # score fusion: which mix each fold chose
         stats["fusion_weights"] = np.round(final.weights_, 4).tolist()
-    return pred, stats
+    return pred, stats, (model if return_estimator else None)
 
 
 @dataclass
@@ -121,6 +121,10 @@ class EvaluationReport:
     y_true: np.ndarray = field(repr=False)
     y_pred: np.ndarray = field(repr=False)
     info: dict = field(default_factory=dict)
+    #: with ``return_estimators=True``: per fold, the fitted model (it takes raw utterances) and
+    #: the positions of its test utterances in X
+    estimators: list | None = field(default=None, repr=False)
+    test_indices: list | None = field(default=None, repr=False)
 
     def summary(self):
         """A text table: per-fold UA/WA, their mean ± std, and the pooled figures."""
@@ -154,7 +158,7 @@ class EvaluationReport:
 
 
 def evaluate(estimator, X, y, groups=None, cv="loso", n_jobs=None, precompute=True,
-             progress=False, random_state=None):
+             progress=False, random_state=None, return_estimators=False):
     """Speaker-independent cross-validation of ``estimator`` on utterances X with labels y.
 
     Parameters
@@ -173,6 +177,11 @@ def evaluate(estimator, X, y, groups=None, cv="loso", n_jobs=None, precompute=Tr
     progress : bool, default=False
     random_state : int, optional
         Shuffles speaker k-folds.
+    return_estimators : bool, default=False
+        Keep each fold's fitted model and test positions in the report (``estimators``,
+        ``test_indices``), as ``cross_validate(return_estimator=True, return_indices=True)`` does,
+        e.g. to inspect each fold's net. A model takes raw utterances: precomputed steps are put back
+        in front of it.
 
     Every split is checked to share no speaker between its training and test side.
     """
@@ -193,7 +202,7 @@ def evaluate(estimator, X, y, groups=None, cv="loso", n_jobs=None, precompute=Tr
         X = Pipeline(estimator.steps[:n_pre]).transform(X)
         info["precompute_seconds"] = round(time.perf_counter() - start, 3)
         model = Pipeline(estimator.steps[n_pre:])
-    jobs = (delayed(_fit_predict)(model, X, y, groups, train, test) for train, test in splits)
+    jobs = (delayed(_fit_predict)(model, X, y, groups, train, test, return_estimators) for train, test in splits)
     results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
     if progress:
         results = tqdm(results, total=len(splits), desc="folds", unit="fold", leave=False)
@@ -201,13 +210,16 @@ def evaluate(estimator, X, y, groups=None, cv="loso", n_jobs=None, precompute=Tr
 
     y_pred = np.empty(len(y), dtype=object)
     rows = []
-    for k, ((train, test), (pred, stats)) in enumerate(zip(splits, results)):
+    for k, ((train, test), (pred, stats, _)) in enumerate(zip(splits, results)):
         y_pred[test] = pred
         rows.append(dict(
             fold=k, test_speakers=",".join(map(str, np.unique(groups[test]))), n_test=len(test),
             ua=unweighted_accuracy(y[test], pred), wa=weighted_accuracy(y[test], pred),
             **{name: round(value, 4) if np.isscalar(value) else value for name, value in stats.items()},
         ))
+    fitted = None
+    if return_estimators:  # stateless steps are fitted as they are: the precomputed ones go back in front
+        fitted = [Pipeline(estimator.steps[:n_pre] + model.steps) if n_pre else model for _, _, model in results]
     tested = np.concatenate([test for _, test in splits])
     y_true, y_hat = y[tested], y_pred[tested].astype(y.dtype)
     labels = np.unique(y)
@@ -224,4 +236,5 @@ def evaluate(estimator, X, y, groups=None, cv="loso", n_jobs=None, precompute=Tr
         per_class=pd.DataFrame({"recall": recall, "precision": precision, "f1": f1, "support": support},
                                index=pd.Index(labels, name="label")),
         y_true=y_true, y_pred=y_hat, info=info,
+        estimators=fitted, test_indices=[test for _, test in splits] if return_estimators else None,
     )
