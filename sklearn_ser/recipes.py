@@ -252,7 +252,8 @@ def zhang_fusion(level="score", members=ZHANG_MEMBERS, pretrained=None, n_jobs=N
 # put its five-seed mean at 0.540.
 # Averaging its early-stopped and refitted nets (refit="average") scored 0.585, 0.514, 0.553 (seeds
 # 0-2, on a second machine where a seed is not the same fit) and 0.564 (seed 4): mean 0.554, no narrower,
-# and one paired seed (refit_members.py) is not significant (0.564 against 0.533 refitted alone): not adopted.
+# and four paired seeds (refit_members.py, seeds 3-6) put it level with the refitted net alone
+# (pooled mean 0.547 against 0.535, 40 fold pairs p = 0.914): not adopted, for twice the inference.
 _SPEAKER_NORMALISED = (("speaker_norm", True), ("segment_hop_s", 1.0), ("kernel", (2, 2, 32)),
                        ("refit", True))
 
