@@ -177,6 +177,8 @@ def test_evaluate_returns_each_fold_model_which_takes_raw_utterances(small_corpu
     tested = np.concatenate(report.test_indices)
     np.testing.assert_array_equal(y_pred[tested], report.y_pred)
     assert len({id(model.steps[-1][1]) for model in report.estimators}) == 3  # a fit per fold
+    # the put-back feature step is each model's own, not the caller's estimator's
+    assert len({id(model.steps[0][1]) for model in report.estimators} | {id(pipe.steps[0][1])}) == 4
     assert evaluate(pipe, X, X["label"], cv="kfold:3").estimators is None
 
 

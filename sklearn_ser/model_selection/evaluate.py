@@ -218,8 +218,10 @@ def evaluate(estimator, X, y, groups=None, cv="loso", n_jobs=None, precompute=Tr
             **{name: round(value, 4) if np.isscalar(value) else value for name, value in stats.items()},
         ))
     fitted = None
-    if return_estimators:  # stateless steps are fitted as they are: the precomputed ones go back in front
-        fitted = [Pipeline(estimator.steps[:n_pre] + model.steps) if n_pre else model for _, _, model in results]
+    if return_estimators:  # stateless steps are fitted as they are: the precomputed ones go back in front,
+        # cloned so that no fold's model shares a step with another's or with the caller's estimator
+        fitted = [Pipeline(clone(Pipeline(estimator.steps[:n_pre])).steps + model.steps) if n_pre else model
+                  for _, _, model in results]
     tested = np.concatenate([test for _, test in splits])
     y_true, y_hat = y[tested], y_pred[tested].astype(y.dtype)
     labels = np.unique(y)
