@@ -19,6 +19,7 @@ from sklearn.pipeline import Pipeline
 from sklearn_ser.audio import take_utterances
 from sklearn_ser.metrics import unweighted_accuracy, weighted_accuracy
 from sklearn_ser.model_selection import evaluate
+from sklearn_ser.model_selection.evaluate import _final_step
 from sklearn_ser.recipes import get_system
 
 from accuracy import _parse_setting, _save, add_run_arguments, start_run
@@ -49,7 +50,7 @@ def member_predictions(report, X):
     (``ALONE``), from the fitted models of ``evaluate(..., return_estimators=True)`` on utterances X."""
     preds = {which: [] for which in ALONE}
     for model, test in zip(report.estimators, report.test_indices):
-        net = model.steps[-1][1] if isinstance(model, Pipeline) else model
+        net = _final_step(model)
         if "validated_module_" not in vars(net):
             raise SystemExit("the system's last step kept no early-stopped net; it must be a net (not a "
                              "meta-estimator such as the ELM's) fitted with a validation split")
