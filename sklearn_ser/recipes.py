@@ -56,7 +56,7 @@ def _net(cls, module, **params):
 # ~400 training utterances make 3 updates an epoch at batch 128) the 3D CNN at lr 3e-3 collapses to
 # the class prior in the first epoch and never leaves it; smaller batches, a smaller step and batch
 # normalisation after each 3D convolution make it learn, and it is still improving at 20 epochs on
-# most folds, so it gets 40 (README, "Kim et al. on EmoDB").
+# most folds, so it gets 40 (benchmarks/kim-emodb.md).
 TRAINING = {
     "paper": dict(batch_size=128, lr=3e-3, max_epochs=20, patience=5),
     "small-corpus": dict(batch_size=32, lr=1e-3, max_epochs=40, patience=8),
@@ -242,7 +242,7 @@ def zhang_fusion(level="score", members=ZHANG_MEMBERS, pretrained=None, n_jobs=N
     raise ValueError(f"level must be 'score' or 'feature', got {level!r}")
 
 
-# What the 3D nets needed to transfer across EmoDB's speakers (README, "Kim et al. on EmoDB"):
+# What the 3D nets needed to transfer across EmoDB's speakers (benchmarks/kim-emodb.md):
 # each frequency bin z-scored per speaker, every 2 s volume of the utterance and the 2x2x32 kernels
 # (0.522 against 0.482 for 2x2x128, both with dropout 0.2). FC dropout stays the paper's 0.5 where
 # two seeds favour it (the DNN: 0.554 and 0.539 against 0.522 and 0.484 with 0.2). Both refit on
