@@ -125,6 +125,8 @@ def test_speaker_normalised_3d_systems_differ_from_the_paper_defaults_only_as_do
     default = inspect.signature(net.module).parameters["dropout"].default
     assert net.get_params().get("module__dropout", default) == (0.2 if elm else 0.5)
     assert net.refit is True and paper_net.refit is False  # both refit on every training speaker
+    # only the DNN warps its training spectra; the ELM variant met its target without
+    assert net.augment == (None if elm else FrequencyWarp(max_warp=0.1)) and paper_net.augment is None
     training = ["lr", "batch_size", "max_epochs", "patience", "module__batch_norm", "random_state"]
     assert [getattr(net, k) for k in training] == [getattr(paper_net, k) for k in training]
 
