@@ -9,7 +9,10 @@ Run: python benchmarks/accuracy.py --systems baseline kim-3d-cnn-dnn-elm [--corp
 
 ``--cv loso:03,08,14`` runs only the folds testing those speakers (a reduced protocol); ``--set``
 overrides recipe parameters (values read as JSON when they parse, e.g. ``segment_hop_s=1.0``), and
-the results are stored under ``name[key=value,...]``.
+the results are stored under ``name[key=value,...]`` with every recipe setting the run used
+(``settings``, defaults included). A run refuses, before any work, to replace a stored result whose
+settings differ from its own or were never recorded (a default may have changed since): choose other
+``--set`` values, or pass ``--overwrite``.
 
 Two runs may share one results file (each rereads it before writing its own systems), e.g. two
 systems side by side with ``--threads 1`` each on a 2-core machine.
@@ -25,7 +28,7 @@ import numpy as np
 
 from sklearn_ser.datasets import load_corpus, make_synthetic_corpus
 from sklearn_ser.model_selection import compare_systems, evaluate
-from sklearn_ser.recipes import get_system
+from sklearn_ser.recipes import get_system, system_settings
 
 from netspeed import matmul_ceiling, measure
 
@@ -40,6 +43,8 @@ def add_run_arguments(parser):
     # "extend": a repeated --set adds to the earlier ones instead of silently replacing them
     parser.add_argument("--set", nargs="+", action="extend", default=[], metavar="KEY=VALUE",
                         help="recipe parameters")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace stored results whose recorded settings differ from this run's")
 
 
 def start_run(args):
@@ -62,15 +67,16 @@ def main():
     parser.add_argument("--out", type=Path)
     add_run_arguments(parser)
     args = parser.parse_args()
-    corpus = start_run(args)
     out = args.out or HERE / "results" / f"accuracy-{args.corpus}.json"
     results = json.loads(out.read_text()) if out.exists() else {}
-    ceiling = matmul_ceiling()
     overrides = dict(_parse_setting(item) for item in args.set)
-    run_names = []
-    for system in args.systems:
-        name = system + (f"[{','.join(args.set)}]" if args.set else "")
-        run_names.append(name)
+    run_names = [system + (f"[{','.join(args.set)}]" if args.set else "") for system in args.systems]
+    settings = {name: run_settings(system, overrides) for name, system in zip(run_names, args.systems)}
+    for name in run_names:  # all of them before any heavy work
+        check_replaceable(results, name, settings[name], args.overwrite)
+    corpus = start_run(args)
+    ceiling = matmul_ceiling()
+    for system, name in zip(args.systems, run_names):
         tracemalloc.start()
         start = time.perf_counter()
         report = evaluate(get_system(system, **overrides), corpus, corpus["label"], cv=args.cv,
@@ -87,7 +93,7 @@ def main():
             peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, fit_seconds=folds["fit_seconds"].tolist(),
             precompute_seconds=report.info.get("precompute_seconds"),
             predict_ms_per_utterance=float(1e3 * folds["predict_seconds"].sum() / folds["n_test"].sum()),
-            cv=args.cv, n_utterances=len(corpus),
+            cv=args.cv, n_utterances=len(corpus), system=system, settings=settings[name],
         )
         if "fusion_weights" in folds:
             results[name]["fold_fusion_weights"] = folds["fusion_weights"].tolist()
@@ -141,6 +147,29 @@ def _paired_folds(result, reference, min_folds=5):
     else:
         return None
     return tuple(map(list, zip(*pairs))) if len(pairs) >= min_folds else None
+
+
+def run_settings(system, overrides):
+    """Every recipe setting of ``system`` under ``overrides``, as JSON stores it (tuples as lists)."""
+    return json.loads(json.dumps(system_settings(system, **overrides), default=repr))
+
+
+def check_replaceable(results, name, settings, overwrite=False):
+    """Refuse to replace ``results[name]`` unless it was run with ``settings``: a result stored
+    before a recipe default changed keeps its key, and a rerun under that key measures something else."""
+    if name not in results or overwrite:
+        return
+    stored = results[name].get("settings")
+    if stored is None:
+        why = "records no settings (it predates their recording; a default may have changed since)"
+    elif stored != settings:
+        changed = sorted(k for k in stored.keys() | settings.keys() if stored.get(k) != settings.get(k))
+        why = "was run with other settings: " + ", ".join(
+            f"{k} {stored.get(k)!r} then, {settings.get(k)!r} now" for k in changed)
+    else:
+        return
+    raise SystemExit(f"the stored result {name!r} {why}. Name the differing settings with --set "
+                     "to store this run beside it, or pass --overwrite to replace it.")
 
 
 def _parse_setting(item):

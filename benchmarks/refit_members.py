@@ -9,6 +9,7 @@ Stores the three runs in the results JSON under ``name[refit=average,settings]``
 summation differs across CPUs, and the early stopping then picks other epochs.
 """
 import argparse
+import json
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +23,7 @@ from sklearn_ser.model_selection import evaluate
 from sklearn_ser.model_selection.evaluate import _final_step
 from sklearn_ser.recipes import get_system
 
-from accuracy import _parse_setting, _save, add_run_arguments, start_run
+from accuracy import _parse_setting, _save, add_run_arguments, check_replaceable, run_settings, start_run
 
 HERE = Path(__file__).resolve().parent
 ALONE = ("@refitted", "@early-stopped")
@@ -77,9 +78,14 @@ def main():
     parser.add_argument("--out", type=Path)
     add_run_arguments(parser)
     args = parser.parse_args()
-    corpus = start_run(args)
     overrides = {**dict(_parse_setting(item) for item in args.set), "refit": "average"}
     name = f"{args.system}[{','.join(['refit=average', *args.set])}]"
+    out = args.out or HERE / "results" / f"accuracy-{args.corpus}.json"
+    stored = json.loads(out.read_text()) if out.exists() else {}
+    settings = run_settings(args.system, overrides)
+    for which in ("", *ALONE):  # before the first fold is fitted
+        check_replaceable(stored, name + which, settings, args.overwrite)
+    corpus = start_run(args)
     y = corpus["label"].to_numpy()
     start = time.perf_counter()
     report = evaluate(get_system(args.system, **overrides), corpus, y, cv="loso", return_estimators=True)
@@ -88,8 +94,7 @@ def main():
     fold_ends = np.cumsum([len(test) for test in report.test_indices])[:-1]
     preds = {"": np.split(report.y_pred, fold_ends), **member_predictions(report, corpus)}
     extra = dict(seconds=time.perf_counter() - start, fit_seconds=report.per_fold["fit_seconds"].tolist(),
-                 cv="loso", n_utterances=len(corpus))
-    out = args.out or HERE / "results" / f"accuracy-{args.corpus}.json"
+                 cv="loso", n_utterances=len(corpus), system=args.system, settings=settings)
     for which, pred in preds.items():
         run = _run(truth, pred, report.per_fold["test_speakers"].tolist(), **extra)
         _save(out, {name + which: run}, name + which)  # merges into the file as it is now

@@ -4,6 +4,7 @@ Recipes are the only place that knows a paper's whole configuration (DESIGN §2)
 """
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from typing import Callable
 
@@ -270,7 +271,14 @@ class System:
     kwargs: tuple = ()
 
     def build(self, **overrides):
-        return self.factory(**{**dict(self.kwargs), **overrides})
+        return self.factory(**self.settings(**overrides))
+
+    def settings(self, **overrides):
+        """The factory's keyword arguments once the system's and ``overrides`` are applied: what a
+        run of this system with these overrides actually built."""
+        defaults = {name: p.default for name, p in inspect.signature(self.factory).parameters.items()
+                    if p.default is not inspect.Parameter.empty}
+        return {**defaults, **dict(self.kwargs), **overrides}
 
 
 SYSTEMS = {
@@ -328,6 +336,16 @@ SYSTEMS = {
 
 def get_system(name, **overrides):
     """Build the Pipeline of the registered system ``name``."""
+    return _registered(name).build(**overrides)
+
+
+def system_settings(name, **overrides):
+    """Every keyword argument the recipe of system ``name`` receives with ``overrides`` (defaults
+    included), e.g. to record what a benchmark run used after a default has changed."""
+    return _registered(name).settings(**overrides)
+
+
+def _registered(name):
     if name not in SYSTEMS:
         raise ValueError(f"unknown system {name!r}; available: {', '.join(SYSTEMS)}")
-    return SYSTEMS[name].build(**overrides)
+    return SYSTEMS[name]

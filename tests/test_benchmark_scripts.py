@@ -1,5 +1,6 @@
 """The benchmark scripts' own logic: compare_runs pairs seeds by position and folds by speaker;
 refit_members predicts with each of refit="average"'s two nets."""
+import json
 import sys
 from pathlib import Path
 
@@ -67,3 +68,51 @@ def test_refit_members_predict_with_each_net_alone_and_restore_both():
             np.testing.assert_array_equal(preds["@early-stopped"][k], model.predict(X[test]))
     with pytest.raises(SystemExit, match="kept no early-stopped net"):
         member_predictions(evaluate(refitted, X, y, groups=groups, cv="kfold:3", return_estimators=True), X)
+
+
+def _accuracy_main(monkeypatch, *argv):
+    import accuracy
+
+    monkeypatch.setattr(sys, "argv", ["accuracy.py", *argv])
+    accuracy.main()
+
+
+def test_a_run_records_its_settings_and_refuses_to_replace_a_result_run_with_others(tmp_path, monkeypatch):
+    from accuracy import run_settings
+
+    out = tmp_path / "results.json"
+    key = "kim-3d-cnn-dnn-spknorm[random_state=3]"
+    warped = run_settings("kim-3d-cnn-dnn-spknorm", {"random_state": 3})
+    assert warped["frequency_warp"] == 0.1 and warped["kernel"] == [2, 2, 32] and warped["random_state"] == 3
+    argv = ("--systems", "kim-3d-cnn-dnn-spknorm", "--corpus", "synthetic", "--out", str(out),
+            "--set", "random_state=3")
+    # a result stored before settings were recorded, and one stored before the warp became the default
+    for stored, message in [({}, "records no settings"),
+                            ({"settings": {**warped, "frequency_warp": None}}, "frequency_warp None then, 0.1 now")]:
+        out.write_text(json.dumps({key: dict(ua=0.5, **stored)}))
+        with pytest.raises(SystemExit, match=message):
+            _accuracy_main(monkeypatch, *argv)
+        assert json.loads(out.read_text())[key]["ua"] == 0.5  # untouched
+
+
+def test_refit_members_refuses_before_fitting_too(tmp_path, monkeypatch):
+    import refit_members
+
+    out = tmp_path / "results.json"
+    out.write_text(json.dumps({"kim-3d-cnn-dnn-spknorm[refit=average]@refitted": dict(ua=0.5)}))
+    monkeypatch.setattr(sys, "argv", ["refit_members.py", "--system", "kim-3d-cnn-dnn-spknorm",
+                                      "--corpus", "synthetic", "--out", str(out)])
+    with pytest.raises(SystemExit, match="@refitted' records no settings"):
+        refit_members.main()
+
+
+def test_a_result_run_with_the_same_settings_or_overwrite_may_be_replaced():
+    from accuracy import check_replaceable
+
+    settings = {"random_state": 3, "kernel": [2, 2, 32]}
+    results = {"a": dict(ua=0.5, settings=dict(settings)), "old": dict(ua=0.5)}
+    check_replaceable(results, "a", settings)
+    check_replaceable(results, "new", settings)
+    check_replaceable(results, "old", settings, overwrite=True)
+    with pytest.raises(SystemExit, match="kernel"):
+        check_replaceable(results, "a", {**settings, "kernel": [2, 2, 128]})
