@@ -43,6 +43,12 @@ def add_run_arguments(parser):
     # "extend": a repeated --set adds to the earlier ones instead of silently replacing them
     parser.add_argument("--set", nargs="+", action="extend", default=[], metavar="KEY=VALUE",
                         help="recipe parameters")
+
+
+def add_results_arguments(parser):
+    """The options of a run that stores its results: the file, and whether it may replace results
+    stored with other settings."""
+    parser.add_argument("--out", type=Path, help="results JSON (default: results/accuracy-<corpus>.json)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace stored results whose recorded settings differ from this run's")
 
@@ -64,11 +70,11 @@ def main():
     parser.add_argument("--cv", default="loso")
     parser.add_argument("--reference", help="system the others are tested against (default: the first)")
     parser.add_argument("--n-jobs", type=int, default=1, help="folds in parallel")
-    parser.add_argument("--out", type=Path)
     add_run_arguments(parser)
+    add_results_arguments(parser)
     args = parser.parse_args()
-    out = args.out or HERE / "results" / f"accuracy-{args.corpus}.json"
-    results = json.loads(out.read_text()) if out.exists() else {}
+    out = results_path(args)
+    results = load_results(out)
     overrides = dict(_parse_setting(item) for item in args.set)
     run_names = [system + (f"[{','.join(args.set)}]" if args.set else "") for system in args.systems]
     settings = {name: run_settings(system, overrides) for name, system in zip(run_names, args.systems)}
@@ -172,6 +178,15 @@ def check_replaceable(results, name, settings, overwrite=False):
                      "to store this run beside it, or pass --overwrite to replace it.")
 
 
+def results_path(args):
+    return args.out or HERE / "results" / f"accuracy-{args.corpus}.json"
+
+
+def load_results(out):
+    """The results stored in ``out`` (none if it does not exist yet)."""
+    return json.loads(out.read_text()) if out.exists() else {}
+
+
 def _parse_setting(item):
     key, sep, value = item.partition("=")
     if not sep:
@@ -185,7 +200,7 @@ def _parse_setting(item):
 def _save(out, results, name):
     """Write ``results[name]`` into ``out`` over whatever is there now (another run may have added
     systems since this one started) and return the merged results."""
-    merged = json.loads(out.read_text()) if out.exists() else {}
+    merged = load_results(out)
     merged[name] = results[name]
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp")

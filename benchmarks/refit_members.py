@@ -9,10 +9,8 @@ Stores the three runs in the results JSON under ``name[refit=average,settings]``
 summation differs across CPUs, and the early stopping then picks other epochs.
 """
 import argparse
-import json
 import time
 from contextlib import contextmanager
-from pathlib import Path
 
 import numpy as np
 from sklearn.pipeline import Pipeline
@@ -23,9 +21,11 @@ from sklearn_ser.model_selection import evaluate
 from sklearn_ser.model_selection.evaluate import _final_step
 from sklearn_ser.recipes import get_system
 
-from accuracy import _parse_setting, _save, add_run_arguments, check_replaceable, run_settings, start_run
+from accuracy import (
+    _parse_setting, _save, add_results_arguments, add_run_arguments, check_replaceable, load_results, results_path,
+    run_settings, start_run,
+)
 
-HERE = Path(__file__).resolve().parent
 ALONE = ("@refitted", "@early-stopped")
 
 
@@ -75,13 +75,13 @@ def _run(y_true_folds, pred_folds, speakers, **extra):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--system", required=True)
-    parser.add_argument("--out", type=Path)
     add_run_arguments(parser)
+    add_results_arguments(parser)
     args = parser.parse_args()
     overrides = {**dict(_parse_setting(item) for item in args.set), "refit": "average"}
     name = f"{args.system}[{','.join(['refit=average', *args.set])}]"
-    out = args.out or HERE / "results" / f"accuracy-{args.corpus}.json"
-    stored = json.loads(out.read_text()) if out.exists() else {}
+    out = results_path(args)
+    stored = load_results(out)
     settings = run_settings(args.system, overrides)
     for which in ("", *ALONE):  # before the first fold is fitted
         check_replaceable(stored, name + which, settings, args.overwrite)

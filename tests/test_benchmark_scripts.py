@@ -116,3 +116,19 @@ def test_a_result_run_with_the_same_settings_or_overwrite_may_be_replaced():
     check_replaceable(results, "old", settings, overwrite=True)
     with pytest.raises(SystemExit, match="kernel"):
         check_replaceable(results, "a", {**settings, "kernel": [2, 2, 128]})
+
+
+def test_a_run_stores_the_settings_it_ran_with_and_may_be_rerun_with_them(tmp_path, monkeypatch):
+    import accuracy
+
+    monkeypatch.setattr(accuracy, "matmul_ceiling", lambda: 1.0)  # a speed figure, not under test here
+    out = tmp_path / "results.json"
+    argv = ("--systems", "baseline", "--corpus", "synthetic", "--cv", "kfold:2", "--out", str(out),
+            "--set", "random_state=1")
+    _accuracy_main(monkeypatch, *argv)
+    first = json.loads(out.read_text())["baseline[random_state=1]"]
+    assert first["system"] == "baseline"
+    assert first["settings"] == accuracy.run_settings("baseline", {"random_state": 1})
+    assert first["settings"]["random_state"] == 1 and first["settings"]["speaker_norm"] is False
+    _accuracy_main(monkeypatch, *argv)  # same settings: replaced, not refused
+    assert json.loads(out.read_text())["baseline[random_state=1]"]["fold_ua"] == first["fold_ua"]
