@@ -86,9 +86,8 @@ def test_standardize_per_speaker():
     for s in "ab":
         np.testing.assert_allclose(out[speakers == s].mean(0), 0, atol=1e-5)
         np.testing.assert_allclose(out[speakers == s].std(0), 1, atol=1e-5)
-    with pytest.warns(UserWarning, match="speaker"):
-        whole = standardize_per_speaker(features, None)
-    np.testing.assert_allclose(whole.mean(0), 0, atol=1e-5)
+    with pytest.raises(ValueError, match="speaker of every utterance"):
+        standardize_per_speaker(features, None)
 
 
 def test_lld_functionals_transformer(small_corpus):
@@ -97,15 +96,18 @@ def test_lld_functionals_transformer(small_corpus):
     assert features.shape == (12, 384) and features.dtype == np.float32
     assert np.all(np.isfinite(features))
     assert len(LLDFunctionals().get_feature_names_out()) == 384
-    normed = LLDFunctionals(speaker_norm=True).fit_transform(X)
+    normed = LLDFunctionals(speaker_norm=True, min_utterances=2).fit_transform(X)
     for speaker in X["speaker"].unique():
         rows = (X["speaker"] == speaker).to_numpy()
         np.testing.assert_allclose(normed[rows].mean(0), 0, atol=1e-4)
 
 
-def test_speaker_norm_without_speaker_column_warns(small_corpus):
-    with pytest.warns(UserWarning, match="speaker"):
-        LLDFunctionals(speaker_norm=True).fit_transform(list(small_corpus["audio"][:4]))
+def test_speaker_norm_needs_speakers_at_fit_and_warns_without_them_at_transform(small_corpus):
+    with pytest.raises(ValueError, match="speaker of every utterance"):
+        LLDFunctionals(speaker_norm=True).fit(list(small_corpus["audio"][:4]))
+    step = LLDFunctionals(speaker_norm=True, min_utterances=2).fit(small_corpus.iloc[:12])
+    with pytest.warns(UserWarning, match="1 utterance.*without a speaker.*population"):
+        step.transform(list(small_corpus["audio"][:1]))
 
 
 def test_parallel_output_is_identical(small_corpus):

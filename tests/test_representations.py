@@ -193,10 +193,15 @@ def test_speaker_gain_normalisation():
     assert out[1].max() < 1.0  # shares speaker a's min and max
     np.testing.assert_allclose(out[2], [1.0, -1.0])
     X = pd.DataFrame({"audio": waves, "speaker": ["a", "a", "b"]})
-    raw = RawSubsequences(duration_s=0.001, n_subsequences=1).fit_transform(X)  # 16 samples
+    raw = RawSubsequences(duration_s=0.001, n_subsequences=1, min_utterances=1).fit_transform(X)  # 16 samples
     assert raw[0, 0, :3] == pytest.approx([0.2, -1.0, 1.0])  # (x + 0.2) / 0.5 * 2 - 1
-    with pytest.warns(UserWarning, match="speaker"):
-        RawSubsequences().fit_transform(waves)
+    # too few of a speaker's utterances (or no speaker): each utterance's own range, with a warning
+    with pytest.warns(UserWarning, match=r"'a', 'b' with fewer than min_utterances=3.*own range"):
+        few = RawSubsequences(duration_s=0.001, n_subsequences=1, min_utterances=3).fit_transform(X)
+    assert few[1, 0, :2] == pytest.approx([-1.0, 1.0])
+    with pytest.warns(UserWarning, match="without a speaker"):
+        alone = RawSubsequences(duration_s=0.001, n_subsequences=1).fit_transform(waves)
+    np.testing.assert_array_equal(alone, few)
 
 
 def test_speaker_bin_norm_uses_each_speakers_own_spoken_frames():
@@ -206,18 +211,19 @@ def test_speaker_bin_norm_uses_each_speakers_own_spoken_frames():
     tilt = np.convolve(rng.normal(size=48000), [1.0, 0.9], "same").astype(np.float32)
     waves = [noise(2.5, 1) * 0.01, noise(1.2, 2) * 0.01, tilt[:40000], tilt[8000:]]
     X = pd.DataFrame({"audio": waves, "speaker": ["a", "a", "b", "b"]})
-    volumes = KimSpectrogramVolumes(gain_norm=None, speaker_norm=True).fit_transform(X)
+    volumes = KimSpectrogramVolumes(gain_norm=None, speaker_norm=True, min_utterances=2).fit_transform(X)
     plain = KimSpectrogramVolumes(gain_norm=None).fit_transform(X)
     spoken = plain.reshape(4, 100, 256).max(axis=-1) > plain.min()
     for rows in ([0, 1], [2, 3]):
         frames = volumes.reshape(4, 100, 256)[rows][spoken[rows]]
         np.testing.assert_allclose(frames.mean(axis=0), 0, atol=1e-3)
         np.testing.assert_allclose(frames.std(axis=0), 1, atol=1e-3)
-    alone = KimSpectrogramVolumes(gain_norm=None, speaker_norm=True).fit_transform(X.iloc[:2])
+    alone = KimSpectrogramVolumes(gain_norm=None, speaker_norm=True, min_utterances=2).fit_transform(X.iloc[:2])
     np.testing.assert_allclose(alone, volumes[:2], rtol=1e-5, atol=1e-5)  # b does not leak into a
-    ragged = KimSpectrogramVolumes(gain_norm=None, speaker_norm=True, segment_hop_s=1.0).fit_transform(X)
+    ragged = KimSpectrogramVolumes(gain_norm=None, speaker_norm=True, min_utterances=2,
+                                   segment_hop_s=1.0).fit_transform(X)
     assert [r.shape[0] for r in ragged] == [2, 1, 2, 2]
-    with pytest.warns(UserWarning, match="speaker"):
+    with pytest.raises(ValueError, match="speaker of every utterance"):  # fit needs the speakers
         KimSpectrogramVolumes(gain_norm=None, speaker_norm=True).fit_transform(waves)
 
 

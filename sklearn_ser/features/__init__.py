@@ -1,4 +1,5 @@
-"""Features: pure functions on numpy arrays under thin, stateless sklearn transformers.
+"""Features: pure functions on numpy arrays under thin sklearn transformers (stateless but for
+per-speaker normalisation).
 
 Dense representations (fixed shape per utterance) are float32 arrays with utterances on the first
 axis; segmented ones are 1-D object arrays of per-utterance float32 segment arrays (see
@@ -14,7 +15,7 @@ from .representations import (
 )
 from .scaling import BinStandardScaler
 from .segments import FrameWindows, context_stack, ragged, segment_rows, stack_segments
-from .speaker import minmax_gain_per_speaker, standardize_per_speaker
+from .speaker import MIN_UTTERANCES, enroll, minmax_gain_per_speaker, standardize_per_speaker
 from .spectral import log_mel_spectrogram, log_spectrogram, mfcc, power_spectrogram
 
 REPRESENTATIONS = (
@@ -23,7 +24,7 @@ REPRESENTATIONS = (
 )
 
 __all__ = [
-    "BinStandardScaler", "FrameWindows", "FUNCTIONAL_NAMES", "LLD_NAMES", "LLDFunctionals", "OpenSmileFunctionals", "REPRESENTATIONS",
+    "BinStandardScaler", "FrameWindows", "MIN_UTTERANCES", "enroll", "FUNCTIONAL_NAMES", "LLD_NAMES", "LLDFunctionals", "OpenSmileFunctionals", "REPRESENTATIONS",
     "KimSpectrogramVolumes", "LatifLogMelSegments", "LLDContextFrames", "RawSubsequences",
     "WieserMFCCWindows", "WieserRawWindows", "ZhangMelClips", "ZhangMelSegments",
     "ZhangRawSegments", "context_stack", "frame_llds", "functional_names", "functionals",

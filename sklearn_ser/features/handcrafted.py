@@ -4,20 +4,20 @@ from __future__ import annotations
 from functools import partial
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._parallel import map_utterances
-from ..audio import DEFAULT_SR, load_utterances, validate_utterances
+from ..audio import DEFAULT_SR, load_utterances
+from .base import UtteranceTransformer
 from .functionals import functional_names, functionals
 from .lld import LLD_NAMES, compile_numba_kernels, frame_llds
-from .speaker import standardize_per_speaker
+from .speaker import MIN_UTTERANCES
 
 
 def _lld_functionals(y, sr):
     return functionals(frame_llds(y, sr=sr))
 
 
-class LLDFunctionals(TransformerMixin, BaseEstimator):
+class LLDFunctionals(UtteranceTransformer):
     """Utterance-level functionals of the 32 frame-level LLDs (Han et al. 2014; Kim et al. 2017).
 
     Per utterance: F0, voicing probability, zero-crossing rate, MFCC 1-12, RMS energy and their
@@ -29,9 +29,14 @@ class LLDFunctionals(TransformerMixin, BaseEstimator):
     sr : int, default=16000
         Working sample rate; files are resampled to it, waveforms are taken to be at it.
     speaker_norm : bool, default=False
-        Standardise the features of each speaker with that speaker's own statistics, read from
-        the ``speaker`` column of a DataFrame X (the whole batch as one speaker, with a warning,
-        when there is none). Unsupervised: uses a test speaker's audio, never its labels.
+        Z-score the features of each speaker (``speaker`` column of a DataFrame X) with that
+        speaker's own statistics when it has at least ``min_utterances`` utterances in the call or
+        was enrolled (:func:`~sklearn_ser.features.enroll`), else with the statistics of the average
+        training speaker, learned at fit (with a warning naming the speakers). Unsupervised: uses a
+        test speaker's audio, never its labels; an utterance's features never depend on other
+        speakers' utterances in the call.
+    min_utterances : int, default=10
+        Utterances of a speaker in one call before its own statistics are used.
     n_jobs : int, default=None
         Utterances processed in parallel through :class:`joblib.Parallel`.
     progress : bool, default=False
@@ -47,33 +52,22 @@ class LLDFunctionals(TransformerMixin, BaseEstimator):
     (3, 384)
     """
 
-    def __init__(self, sr=DEFAULT_SR, speaker_norm=False, n_jobs=None, progress=False):
+    def __init__(self, sr=DEFAULT_SR, speaker_norm=False, min_utterances=MIN_UTTERANCES, n_jobs=None,
+                 progress=False):
         self.sr = sr
         self.speaker_norm = speaker_norm
+        self.min_utterances = min_utterances
         self.n_jobs = n_jobs
         self.progress = progress
 
-    def fit(self, X, y=None):
-        # Stateless: nothing is learned; fit only checks the utterances (cheaply, no decoding).
-        validate_utterances(X)
-        return self
-
-    def transform(self, X):
+    def _compute(self, X, plan):
         waves, utts = load_utterances(X, sr=self.sr, n_jobs=self.n_jobs)
         compile_numba_kernels()
         rows = map_utterances(
             partial(_lld_functionals, sr=self.sr), waves, utts.ids, n_jobs=self.n_jobs,
             progress=self.progress, desc="LLD functionals",
         )
-        features = np.vstack(rows)
-        if self.speaker_norm:
-            features = standardize_per_speaker(features, utts.speakers)
-        return features
+        return np.vstack(rows), {}
 
     def get_feature_names_out(self, input_features=None):
         return np.asarray(functional_names(LLD_NAMES), dtype=object)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.requires_fit = False
-        return tags

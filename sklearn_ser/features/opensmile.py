@@ -4,11 +4,11 @@ from __future__ import annotations
 from functools import lru_cache, partial
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._parallel import map_utterances
-from ..audio import DEFAULT_SR, load_utterances, validate_utterances
-from .speaker import standardize_per_speaker
+from ..audio import DEFAULT_SR, load_utterances
+from .base import UtteranceTransformer
+from .speaker import MIN_UTTERANCES
 
 FEATURE_SETS = ("eGeMAPSv02", "ComParE_2016")
 
@@ -33,7 +33,7 @@ def _functionals(y, sr, feature_set):
     return _smile(feature_set).process_signal(y, sr).to_numpy(dtype=np.float32)[0]
 
 
-class OpenSmileFunctionals(TransformerMixin, BaseEstimator):
+class OpenSmileFunctionals(UtteranceTransformer):
     """Utterance-level openSMILE functionals: eGeMAPSv02 (88) or ComParE_2016 (6373).
 
     Parameters
@@ -41,6 +41,7 @@ class OpenSmileFunctionals(TransformerMixin, BaseEstimator):
     feature_set : {"eGeMAPSv02", "ComParE_2016"}, default="eGeMAPSv02"
     sr : int, default=16000
     speaker_norm : bool, default=False
+    min_utterances : int, default=10
         As in :class:`~sklearn_ser.features.LLDFunctionals`.
     n_jobs : int, default=None
 
@@ -51,33 +52,26 @@ class OpenSmileFunctionals(TransformerMixin, BaseEstimator):
     (1, 88)
     """
 
-    def __init__(self, feature_set="eGeMAPSv02", sr=DEFAULT_SR, speaker_norm=False, n_jobs=None):
+    def __init__(self, feature_set="eGeMAPSv02", sr=DEFAULT_SR, speaker_norm=False,
+                 min_utterances=MIN_UTTERANCES, n_jobs=None):
         self.feature_set = feature_set
         self.sr = sr
         self.speaker_norm = speaker_norm
+        self.min_utterances = min_utterances
         self.n_jobs = n_jobs
 
     def fit(self, X, y=None):
         _smile(self.feature_set)  # fail early on a missing extra or an unknown set
-        validate_utterances(X)
-        return self
+        return super().fit(X, y)
 
-    def transform(self, X):
+    def _compute(self, X, plan):
         _smile(self.feature_set)
         waves, utts = load_utterances(X, sr=self.sr, n_jobs=self.n_jobs)
         rows = map_utterances(
             partial(_functionals, sr=self.sr, feature_set=self.feature_set),
             waves, utts.ids, n_jobs=self.n_jobs,
         )
-        features = np.vstack(rows)
-        if self.speaker_norm:
-            features = standardize_per_speaker(features, utts.speakers)
-        return features
+        return np.vstack(rows), {}
 
     def get_feature_names_out(self, input_features=None):
         return np.asarray(_smile(self.feature_set).feature_names, dtype=object)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.requires_fit = False
-        return tags

@@ -12,17 +12,17 @@ from functools import lru_cache
 
 import librosa
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._parallel import map_utterances
-from ..audio import DEFAULT_SR, load_utterances, validate_utterances
+from ..audio import DEFAULT_SR, load_utterances
+from .base import UtteranceTransformer
 from ..exceptions import InvalidUtteranceError
 from .lld import compile_numba_kernels, frame_llds
 from .segments import (
     context_stack, long_utterance_windows, ragged, segment_count, segment_rows, segment_windows,
     window_count,
 )
-from .speaker import apply_gain_range, speaker_gain_ranges, standardize_bins_per_speaker
+from .speaker import ENROLLED, MIN_UTTERANCES, OWN, apply_gain_range, gain_range, rows_of
 from .spectral import AMIN, log_mel_spectrogram, log_spectrogram, mfcc, n_frames_for, pad_end
 
 _SILENCE_DB = float(10.0 * np.log10(AMIN))  # the dB value of zero power: pad value
@@ -40,17 +40,10 @@ def delta_operator(n_frames, width):
     )
 
 
-class _Representation(TransformerMixin, BaseEstimator):
-    """Shared transform: load and check, (optionally) normalise gain, size check, map, assemble."""
+class _Representation(UtteranceTransformer):
+    """Shared computation: load and check, size check, (optionally) normalise gain, map, assemble."""
 
     _ragged = True  # one array of segments per utterance; False: a dense stack
-
-    def fit(self, X, y=None):
-        validate_utterances(X)  # stateless: fit only checks the utterances, cheaply
-        return self
-
-    def fit_transform(self, X, y=None):
-        return self.transform(X)  # transform checks every utterance itself
 
     def output_shape(self, n_samples):
         """Shape of one utterance's representation, from its length in samples."""
@@ -59,11 +52,12 @@ class _Representation(TransformerMixin, BaseEstimator):
     def _one(self, item):
         raise NotImplementedError
 
-    def _prepare(self, waves, utts):
-        """The items handed to :meth:`_one`, one per utterance (the waveforms by default)."""
-        return waves
+    def _prepare(self, waves, plan):
+        """The items handed to :meth:`_one`, one per utterance (the waveforms by default), and the
+        gain range of each speaker planned ``OWN`` (none by default)."""
+        return waves, {}
 
-    def transform(self, X):
+    def _compute(self, X, plan):
         waves, utts = load_utterances(X, sr=self.sr, n_jobs=self.n_jobs)
         limit = self.max_output_mb * 2**20
         for y, uid in zip(waves, utts.ids):
@@ -74,35 +68,35 @@ class _Representation(TransformerMixin, BaseEstimator):
                     f"{type(self).__name__} features, above max_output_mb={self.max_output_mb}; "
                     "cut long recordings into utterances first",
                 )
-        items = self._prepare(waves, utts)
+        items, gains = self._prepare(waves, plan)
         # one utterance at a time: its frames stay in cache (batching utterances was slower)
         rows = map_utterances(self._one, items, utts.ids, n_jobs=self.n_jobs,
                               progress=self.progress, desc=type(self).__name__)
-        return self._across_utterances(ragged(rows) if self._ragged else np.stack(rows), utts)
-
-    def _across_utterances(self, out, utts):
-        """A step over all utterances at once (e.g. per-speaker statistics); none by default."""
-        return out
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.requires_fit = False
-        return tags
+        return (ragged(rows) if self._ragged else np.stack(rows)), gains
 
 
 class _GainNormalised(_Representation):
-    """Min-max gain normalisation (per speaker or utterance), then trim or zero-pad to ``duration_s``."""
+    """Min-max gain normalisation (per speaker or utterance), then trim or zero-pad to ``duration_s``.
 
-    def _prepare(self, waves, utts):
-        if self.gain_norm == "speaker":
-            ranges = speaker_gain_ranges(waves, utts.speakers)
-        elif self.gain_norm == "utterance":
-            ranges = speaker_gain_ranges(waves, np.arange(len(waves)))
-        elif self.gain_norm is None:
-            ranges = [None] * len(waves)
-        else:
+    Per speaker: the range of the speaker's enrolled audio, else of its utterances in the call if
+    there are ``min_utterances``, else the utterance's own range (a lone utterance stands for its
+    speaker)."""
+
+    def _prepare(self, waves, plan):
+        if self.gain_norm not in ("speaker", "utterance", None):
             raise ValueError(f"gain_norm must be 'speaker', 'utterance' or None, got {self.gain_norm!r}")
-        return list(zip(waves, ranges))
+        if self.gain_norm is None:
+            return [(y, None) for y in waves], {}
+        ranges = [gain_range([y]) for y in waves]
+        gains = {}
+        if self.gain_norm == "speaker":
+            gains = {s: gain_range([waves[i] for i in rows]) for s, rows in rows_of(plan, OWN).items()}
+            for i, (kind, speaker) in enumerate(plan):
+                if kind == ENROLLED:
+                    ranges[i] = self.enrolled_[speaker].gain
+                elif kind == OWN:
+                    ranges[i] = gains[speaker]
+        return list(zip(waves, ranges)), gains
 
     def _fixed_length(self, item):
         """Trim, normalise the gain (only the samples kept), then pad with silence."""
@@ -132,7 +126,9 @@ class KimSpectrogramVolumes(_GainNormalised):
     n_steps : int, default=10
         L: the number of maps; frames per map T = frames / L.
     gain_norm : {"speaker", "utterance", None}, default="speaker"
-        "speaker" reads the ``speaker`` column of X (per utterance, with a warning, if absent).
+        "speaker" reads the ``speaker`` column of X and uses the range of all the speaker's audio
+        when it has ``min_utterances`` utterances in the call or was enrolled
+        (:func:`~sklearn_ser.features.enroll`); else the utterance's own range, with a warning.
     segment_hop_s : float or None, default=None
         None: one volume per utterance, its first ``duration_s`` (longer utterances trimmed, as in
         the paper). A hop in seconds: every ``duration_s`` volume starting each ``segment_hop_s``
@@ -140,9 +136,12 @@ class KimSpectrogramVolumes(_GainNormalised):
         ``(n_volumes, L, T, S)`` stacks for :class:`~sklearn_ser.estimators.SegmentNetClassifier`.
     speaker_norm : bool, default=False
         Z-score each frequency bin with the statistics of the utterance's speaker (over all of that
-        speaker's frames in X but zero-padding): per-speaker mean and variance normalisation of the
-        log spectrum, which the paper does not do. Reads the ``speaker`` column (X as one speaker,
-        with a warning, if absent).
+        speaker's frames but zero-padding): per-speaker mean and variance normalisation of the
+        log spectrum, which the paper does not do. The speaker's own statistics when it has
+        ``min_utterances`` utterances in the call or was enrolled, else those of the average
+        training speaker, learned at fit (with a warning).
+    min_utterances : int, default=10
+        Utterances of a speaker in one call before its own statistics are used.
     n_jobs, progress, max_output_mb : see :class:`LatifLogMelSegments`
 
     Examples
@@ -158,7 +157,7 @@ class KimSpectrogramVolumes(_GainNormalised):
 
     def __init__(self, sr=DEFAULT_SR, duration_s=2.0, n_fft=512, win_length=512, hop_length=320,
                  n_bins=256, n_steps=10, gain_norm="speaker", segment_hop_s=None, speaker_norm=False,
-                 n_jobs=None, progress=False, max_output_mb=256):
+                 min_utterances=MIN_UTTERANCES, n_jobs=None, progress=False, max_output_mb=256):
         self.sr = sr
         self.duration_s = duration_s
         self.n_fft = n_fft
@@ -169,14 +168,12 @@ class KimSpectrogramVolumes(_GainNormalised):
         self.gain_norm = gain_norm
         self.segment_hop_s = segment_hop_s
         self.speaker_norm = speaker_norm
+        self.min_utterances = min_utterances
         self.n_jobs = n_jobs
         self.progress = progress
         self.max_output_mb = max_output_mb
 
-    def _across_utterances(self, out, utts):
-        if not self.speaker_norm:
-            return out
-        return standardize_bins_per_speaker(out, utts.speakers, silence=_SILENCE_DB)
+    _silence = _SILENCE_DB  # zero-padding: left out of the per-speaker statistics
 
     @property
     def _ragged(self):
@@ -231,6 +228,7 @@ class RawSubsequences(_GainNormalised):
     duration_s : float, default=2.0
     n_subsequences : int, default=20
     gain_norm : {"speaker", "utterance", None}, default="speaker"
+    min_utterances : int, default=10
     n_jobs, progress, max_output_mb : as in :class:`KimSpectrogramVolumes`
 
     Examples
@@ -244,11 +242,12 @@ class RawSubsequences(_GainNormalised):
     _ragged = False
 
     def __init__(self, sr=DEFAULT_SR, duration_s=2.0, n_subsequences=20, gain_norm="speaker",
-                 n_jobs=None, progress=False, max_output_mb=256):
+                 min_utterances=MIN_UTTERANCES, n_jobs=None, progress=False, max_output_mb=256):
         self.sr = sr
         self.duration_s = duration_s
         self.n_subsequences = n_subsequences
         self.gain_norm = gain_norm
+        self.min_utterances = min_utterances
         self.n_jobs = n_jobs
         self.progress = progress
         self.max_output_mb = max_output_mb
@@ -294,9 +293,9 @@ class LLDContextFrames(_Representation):
     def output_shape(self, n_samples):
         return (1 + n_samples // 160, 32 * self.context)
 
-    def _prepare(self, waves, utts):
+    def _prepare(self, waves, plan):
         compile_numba_kernels()  # before workers start (see its docstring)
-        return waves
+        return waves, {}
 
     def _one(self, y):
         return context_stack(frame_llds(y, sr=self.sr), self.context)

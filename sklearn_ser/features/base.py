@@ -1,0 +1,132 @@
+"""The base of the transformers that map each utterance to its features (DESIGN §1, §2).
+
+Without per-speaker steps such a transformer learns nothing: ``fit`` only checks the utterances,
+and the tag ``requires_fit=False`` lets :func:`~sklearn_ser.model_selection.evaluate` run it once
+for all folds. With ``speaker_norm=True`` it learns the training population's statistics at fit,
+the fallback of utterances whose speaker is unknown, enrolled nowhere and has fewer than
+``min_utterances`` utterances in the call (:mod:`.speaker`).
+"""
+from __future__ import annotations
+
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from ..audio import as_utterances, validate_utterances
+from .speaker import (
+    ENROLLED, FALLBACK, OWN, SpeakerProfile, apply_zscore, average_speaker, known_speakers,
+    require_speakers, rows_of, spoken_rows, statistics_plan, warn_fallback, zscore_stats,
+)
+
+
+class UtteranceTransformer(TransformerMixin, BaseEstimator):
+    """Shared fit/transform/enroll of the utterance transformers.
+
+    A subclass implements ``_compute(X, plan) -> (out, gains)``: its features for the utterances X
+    (a dense array or a ragged object array, utterances first), given where each utterance's speaker
+    statistics come from (``plan``, see :func:`~.speaker.statistics_plan`), and the gain range it
+    used for each speaker planned ``OWN`` (empty without per-speaker gain). ``speaker_norm`` (if the
+    subclass has it) z-scores the last axis of the features; ``_silence`` is the value of padding,
+    left out of the statistics.
+    """
+
+    _silence = None
+
+    @property
+    def adapts_to_speakers(self):
+        """Whether the output of an utterance depends on its speaker's statistics."""
+        return bool(getattr(self, "speaker_norm", False)) or getattr(self, "gain_norm", None) == "speaker"
+
+    def _compute(self, X, plan):
+        raise NotImplementedError
+
+    def _min_utterances(self):
+        return getattr(self, "min_utterances", 1)
+
+    def fit(self, X, y=None):
+        if getattr(self, "speaker_norm", False):
+            self.fit_transform(X)
+            return self
+        validate_utterances(X)  # stateless: fit only checks the utterances, cheaply
+        self.enrolled_ = {}
+        return self
+
+    def fit_transform(self, X, y=None, **fit_params):
+        self.enrolled_ = {}
+        if not getattr(self, "speaker_norm", False):
+            return self.transform(X)  # transform checks every utterance itself
+        utts = as_utterances(X)
+        speakers = known_speakers(utts.speakers, len(utts))
+        require_speakers(speakers, f"{type(self).__name__}(speaker_norm=True).fit")
+        plan, fell_back = statistics_plan(speakers, {}, self._min_utterances())
+        out, _ = self._compute(X, plan)
+        own = self._own_zscores(out, plan)
+        # the population is the speakers with statistics of their own, or every speaker if none has
+        basis = own or {s: zscore_stats([spoken_rows(out[i], self._silence) for i in rows])
+                        for s, rows in rows_of(plan, FALLBACK).items()}
+        self.population_ = average_speaker(basis.values())
+        self.n_training_speakers_ = len(set(speakers))
+        self._warn(fell_back)
+        return self._zscore(out, plan, own)
+
+    def transform(self, X):
+        if getattr(self, "speaker_norm", False):
+            check_is_fitted(self, "population_")
+        utts = as_utterances(X)
+        enrolled = getattr(self, "enrolled_", {})
+        if self.adapts_to_speakers:
+            plan, fell_back = statistics_plan(known_speakers(utts.speakers, len(utts)), enrolled,
+                                              self._min_utterances())
+        else:
+            plan, fell_back = [(FALLBACK, None)] * len(utts), []
+        out, _ = self._compute(X, plan)
+        self._warn(fell_back)
+        if not getattr(self, "speaker_norm", False):
+            return out
+        return self._zscore(out, plan, self._own_zscores(out, plan))
+
+    def enroll(self, X):
+        """Store the statistics of each speaker in X (a DataFrame with ``audio`` and ``speaker``),
+        replacing any earlier ones: those speakers' utterances are then normalised with them
+        however few share a call. See :func:`sklearn_ser.features.enroll` for whole models."""
+        if not self.adapts_to_speakers:
+            raise ValueError(f"{type(self).__name__} has no per-speaker step to enroll speakers in")
+        if getattr(self, "speaker_norm", False):
+            check_is_fitted(self, "population_")
+        utts = as_utterances(X)
+        speakers = known_speakers(utts.speakers, len(utts))
+        require_speakers(speakers, f"{type(self).__name__}.enroll")
+        plan = [(OWN, s) for s in speakers]
+        out, gains = self._compute(X, plan)
+        zscores = self._own_zscores(out, plan) if getattr(self, "speaker_norm", False) else {}
+        enrolled = dict(getattr(self, "enrolled_", {}))
+        for s in set(speakers):
+            enrolled[s] = SpeakerProfile(gain=gains.get(s), zscore=zscores.get(s))
+        self.enrolled_ = enrolled
+        return self
+
+    def _own_zscores(self, out, plan):
+        return {s: zscore_stats([spoken_rows(out[i], self._silence) for i in rows])
+                for s, rows in rows_of(plan, OWN).items()}
+
+    def _zscore(self, out, plan, own):
+        out = out.copy()
+        for i, (kind, speaker) in enumerate(plan):
+            stats = (self.enrolled_[speaker].zscore if kind == ENROLLED
+                     else own[speaker] if kind == OWN else self.population_)
+            out[i] = apply_zscore(out[i], stats)
+        return out
+
+    def _warn(self, fell_back):
+        if not self.adapts_to_speakers:
+            return
+        instead = []
+        if getattr(self, "speaker_norm", False):
+            instead.append("z-scored with the training population's statistics")
+        if getattr(self, "gain_norm", None) == "speaker":
+            instead.append("gain-normalised on their own range")
+        warn_fallback(fell_back, self._min_utterances(), " and ".join(instead))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = bool(getattr(self, "speaker_norm", False))
+        return tags
