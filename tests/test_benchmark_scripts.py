@@ -132,3 +132,25 @@ def test_a_run_stores_the_settings_it_ran_with_and_may_be_rerun_with_them(tmp_pa
     assert first["settings"]["random_state"] == 1 and first["settings"]["speaker_norm"] is False
     _accuracy_main(monkeypatch, *argv)  # same settings: replaced, not refused
     assert json.loads(out.read_text())["baseline[random_state=1]"]["fold_ua"] == first["fold_ua"]
+
+
+def test_speaker_adaptation_scores_the_three_ways_of_predicting_a_speaker(small_corpus):
+    from sklearn_ser.model_selection import evaluate
+    from sklearn_ser.recipes import get_system
+    from speaker_adaptation import MODES, enrolled_halves, run
+
+    X = small_corpus.iloc[::2]  # 12 utterances a speaker: batches use their own statistics
+    result = run("baseline-spknorm", X, "kfold:3", {})
+    assert result["batch"]["ua"] == pytest.approx(
+        evaluate(get_system("baseline-spknorm"), X, X["label"], cv="kfold:3").ua)
+    assert result["n_utterances"] == len(X) and all(len(result[m]["fold_ua"]) == 3 for m in MODES)
+    assert result["alone"]["ua"] != result["batch"]["ua"]  # the population fallback differs
+    # each half is predicted from the other half's statistics: enrolment never sees the utterance
+    speaker = X[X["speaker"] == X["speaker"].iloc[0]]
+    model = get_system("baseline-spknorm").fit(X[X["speaker"] != speaker["speaker"].iloc[0]],
+                                                X[X["speaker"] != speaker["speaker"].iloc[0]]["label"])
+    seen = []
+    real_enroll = model.named_steps["features"].enroll
+    model.named_steps["features"].enroll = lambda Xe: seen.append(set(map(id, Xe["audio"]))) or real_enroll(Xe)
+    pred = enrolled_halves(model, speaker)
+    assert len(pred) == len(speaker) and len(seen) == 2 and not seen[0] & seen[1]

@@ -1,0 +1,104 @@
+"""What a deployed per-speaker-normalised system gets: UA when the test speaker's utterances are
+predicted together (the usual LOSO figure), after enrolling the speaker on a disjoint half of its
+utterances, and with each utterance predicted alone (the population fallback).
+
+Run: python benchmarks/speaker_adaptation.py --systems baseline-spknorm [--corpus emodb]
+     [--cv loso | loso:03,08,14] [--threads N] [--set key=value ...] [--out FILE]
+
+One fit per fold serves the three modes. Enrolment: the test speaker's utterances are split in two
+halves at random (seeded); the model enrolled on one half predicts each utterance of the other one
+at a time, then the other way round, so every utterance is predicted once from statistics that did
+not see it. Results go to results/speaker-adaptation-<corpus>.json under the run's name, with its
+settings; a stored result run with other settings is not replaced without --overwrite.
+"""
+import argparse
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from sklearn_ser import enroll
+from sklearn_ser.audio import take_utterances
+from sklearn_ser.metrics import unweighted_accuracy, weighted_accuracy
+from sklearn_ser.model_selection import evaluate
+from sklearn_ser.recipes import get_system
+
+from accuracy import (
+    HERE, _parse_setting, _save, add_results_arguments, add_run_arguments, check_replaceable,
+    load_results, run_settings, start_run,
+)
+
+MODES = ("batch", "enrolled", "alone")
+
+
+def one_at_a_time(model, X):
+    """Predictions of each utterance of X in a call of its own."""
+    with warnings.catch_warnings():  # the population fallback warns once per call, by design
+        warnings.simplefilter("ignore", UserWarning)
+        return np.concatenate([model.predict(take_utterances(X, [i])) for i in range(len(X))])
+
+
+def enrolled_halves(model, X, seed=0):
+    """Each utterance of one speaker's X predicted alone by the model enrolled on the other half."""
+    order = np.random.default_rng(seed).permutation(len(X))
+    halves = (order[: len(X) // 2], order[len(X) // 2:])
+    pred = np.empty(len(X), dtype=object)
+    for enrol, test in (halves, halves[::-1]):
+        enroll(model, take_utterances(X, np.sort(enrol)).drop(columns="label", errors="ignore"))
+        pred[test] = one_at_a_time(model, take_utterances(X, test))
+    return pred
+
+
+def run(system, corpus, cv, overrides):
+    y = corpus["label"].to_numpy()
+    start = time.perf_counter()
+    report = evaluate(get_system(system, **overrides), corpus, y, cv=cv, return_estimators=True)
+    pred = {mode: np.empty(len(y), dtype=object) for mode in MODES}
+    for model, test in zip(report.estimators, report.test_indices):
+        X = take_utterances(corpus, test)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            pred["batch"][test] = model.predict(X)
+        pred["alone"][test] = one_at_a_time(model, X)
+        pred["enrolled"][test] = enrolled_halves(model, X)
+    tested = np.concatenate(report.test_indices)
+    result = {"seconds": time.perf_counter() - start, "cv": cv, "n_utterances": len(tested)}
+    for mode in MODES:
+        result[mode] = dict(
+            ua=unweighted_accuracy(y[tested], pred[mode][tested].astype(y.dtype)),
+            wa=weighted_accuracy(y[tested], pred[mode][tested].astype(y.dtype)),
+            fold_ua=[unweighted_accuracy(y[t], pred[mode][t].astype(y.dtype)) for t in report.test_indices],
+        )
+    result["fold_speakers"] = report.per_fold["test_speakers"].tolist()
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--systems", nargs="+", default=["baseline-spknorm"])
+    parser.add_argument("--cv", default="loso")
+    add_run_arguments(parser)
+    add_results_arguments(parser)
+    args = parser.parse_args()
+    out = args.out or HERE / "results" / f"speaker-adaptation-{args.corpus}.json"
+    results = load_results(out)
+    overrides = dict(_parse_setting(item) for item in args.set)
+    suffix = ",".join(args.set + ([f"cv={args.cv}"] if args.cv != "loso" else []))
+    names = {system: system + (f"[{suffix}]" if suffix else "") for system in args.systems}
+    settings = {system: run_settings(system, overrides) for system in args.systems}
+    for system, name in names.items():
+        check_replaceable(results, name, settings[system], args.overwrite)
+    corpus = start_run(args)
+    for system, name in names.items():
+        results[name] = dict(run(system, corpus, args.cv, overrides), system=system, settings=settings[system])
+        results = _save(out, results, name)
+    print(f"\n{'system':40s} " + " ".join(f"{m + ' UA':>12s}" for m in MODES))
+    for name in names.values():
+        r = results[name]
+        print(f"{name:40s} " + " ".join(f"{r[m]['ua']:12.3f}" for m in MODES))
+    print(f"\nwrote {out}")
+
+
+if __name__ == "__main__":
+    main()
