@@ -28,7 +28,7 @@ import numpy as np
 
 from sklearn_ser.datasets import load_corpus, make_synthetic_corpus
 from sklearn_ser.model_selection import compare_systems, evaluate
-from sklearn_ser.recipes import get_system, system_settings
+from sklearn_ser.recipes import get_system, parse_settings, system_settings
 
 from netspeed import matmul_ceiling, measure
 
@@ -75,7 +75,7 @@ def main():
     args = parser.parse_args()
     out = results_path(args)
     results = load_results(out)
-    overrides = dict(_parse_setting(item) for item in args.set)
+    overrides = parse_settings(args.set)
     run_names = [system + (f"[{','.join(args.set)}]" if args.set else "") for system in args.systems]
     settings = {name: run_settings(system, overrides) for name, system in zip(run_names, args.systems)}
     for name in run_names:  # all of them before any heavy work
@@ -185,16 +185,6 @@ def results_path(args):
 def load_results(out):
     """The results stored in ``out`` (none if it does not exist yet)."""
     return json.loads(out.read_text()) if out.exists() else {}
-
-
-def _parse_setting(item):
-    key, sep, value = item.partition("=")
-    if not sep:
-        raise SystemExit(f"--set takes key=value, got {item!r}")
-    try:
-        return key, json.loads(value)
-    except json.JSONDecodeError:
-        return key, value  # a plain string
 
 
 def _save(out, results, name):

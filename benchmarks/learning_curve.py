@@ -14,9 +14,9 @@ import numpy as np
 from sklearn_ser.audio import take_utterances
 from sklearn_ser.metrics import unweighted_accuracy
 from sklearn_ser.model_selection.evaluate import _training_history, speaker_fit_params
-from sklearn_ser.recipes import get_system
+from sklearn_ser.recipes import get_system, parse_settings
 
-from accuracy import _parse_setting, add_run_arguments, start_run
+from accuracy import add_run_arguments, start_run
 
 
 def main():
@@ -31,7 +31,7 @@ def main():
         raise SystemExit(f"no speaker {args.speaker!r} in {args.corpus}: {sorted(set(speakers))}")
     y = corpus["label"].to_numpy()
     train, test = np.flatnonzero(speakers != args.speaker), np.flatnonzero(speakers == args.speaker)
-    model = get_system(args.system, **dict(map(_parse_setting, args.set)))
+    model = get_system(args.system, **parse_settings(args.set))
     start = time.perf_counter()
     model.fit(take_utterances(corpus, train), y[train], **speaker_fit_params(model, speakers[train]))
     seconds = time.perf_counter() - start

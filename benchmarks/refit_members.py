@@ -19,10 +19,10 @@ from sklearn_ser.audio import take_utterances
 from sklearn_ser.metrics import unweighted_accuracy, weighted_accuracy
 from sklearn_ser.model_selection import evaluate
 from sklearn_ser.model_selection.evaluate import _final_step
-from sklearn_ser.recipes import get_system
+from sklearn_ser.recipes import get_system, parse_settings
 
 from accuracy import (
-    _parse_setting, _save, add_results_arguments, add_run_arguments, check_replaceable, load_results, results_path,
+    _save, add_results_arguments, add_run_arguments, check_replaceable, load_results, results_path,
     run_settings, start_run,
 )
 
@@ -78,7 +78,7 @@ def main():
     add_run_arguments(parser)
     add_results_arguments(parser)
     args = parser.parse_args()
-    overrides = {**dict(_parse_setting(item) for item in args.set), "refit": "average"}
+    overrides = {**parse_settings(args.set), "refit": "average"}
     name = f"{args.system}[{','.join(['refit=average', *args.set])}]"
     out = results_path(args)
     stored = load_results(out)

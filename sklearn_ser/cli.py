@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import sys
@@ -11,7 +12,31 @@ from pathlib import Path
 
 import numpy as np
 
+from ._version import __version__
+
 DATA_ENV = "SKLEARN_SER_DATA"
+# choices of a run, not of the model: on while the CLI trains, back to their defaults in the saved file
+RUN_OPTIONS = ("progress", "n_jobs")
+
+
+class UsageError(Exception):
+    """A mistake on the command line: one line on stderr, exit status 2."""
+
+
+def _corpus_path(corpus, data):
+    """The folder (or manifest) of ``corpus``, or None for the generated one; a usage error for an
+    unknown corpus or a missing path."""
+    from .datasets import READERS
+
+    known = ["synthetic", "csv", *READERS]
+    if corpus not in known:
+        raise UsageError(f"unknown corpus {corpus!r}; available: {', '.join(known)}")
+    if corpus == "synthetic" or data is not None:
+        return data
+    root = os.environ.get(DATA_ENV)
+    if root is None:
+        raise UsageError(f"--data PATH is required for corpus {corpus!r} (or set {DATA_ENV})")
+    return Path(root) / corpus
 
 
 def _load_data(corpus, data, seed):
@@ -19,22 +44,78 @@ def _load_data(corpus, data, seed):
 
     if corpus == "synthetic":
         return make_synthetic_corpus(random_state=seed)
-    if data is None:
-        root = os.environ.get(DATA_ENV)
-        if root is None:
-            raise SystemExit(f"--data PATH is required for corpus {corpus!r} (or set {DATA_ENV})")
-        data = Path(root) / corpus
     return load_corpus(corpus, data)
 
 
-def _build(system, n_jobs, progress):
-    from .recipes import get_system
+def _estimators_in(obj, seen=None):
+    """Every scikit-learn estimator in ``obj``: itself, those in its parameters and those in its
+    fitted attributes (a fusion's fitted members are clones, not parameters), through lists,
+    tuples and dicts."""
+    from sklearn.base import BaseEstimator
 
-    pipe = get_system(system, n_jobs=n_jobs)
+    seen = set() if seen is None else seen
+    if isinstance(obj, BaseEstimator):
+        children = vars(obj).values()
+    elif isinstance(obj, (list, tuple)):
+        children = obj
+    elif isinstance(obj, dict):
+        children = obj.values()
+    else:
+        return
+    if id(obj) in seen:
+        return
+    seen.add(id(obj))
+    if isinstance(obj, BaseEstimator):
+        yield obj
+    for child in children:
+        yield from _estimators_in(child, seen)
+
+
+_DEFAULT = object()
+
+
+def _set_everywhere(model, name, value=_DEFAULT):
+    """Set parameter ``name`` on every estimator in ``model`` that takes it, to ``value`` or, by
+    default, to that estimator's own default."""
+    for estimator in _estimators_in(model):
+        params = estimator.get_params(deep=False)
+        new = _default(estimator, name) if value is _DEFAULT else value
+        if name in params and params[name] != new:
+            estimator.set_params(**{name: new})
+
+
+def _default(estimator, name):
+    parameter = inspect.signature(type(estimator)).parameters.get(name)
+    return None if parameter is None or parameter.default is inspect.Parameter.empty else parameter.default
+
+
+def _reset_run_options(model):
+    """Put the run's ``progress`` and ``n_jobs`` back to each estimator's default, so the code that
+    loads the saved model gets neither progress bars nor every core unasked."""
+    for name in RUN_OPTIONS:
+        _set_everywhere(model, name)
+
+
+def _build(system, settings, n_jobs, progress):
+    """The model of ``system`` with the ``--set`` ``settings``: any estimator the recipe returns
+    (a Pipeline, a fusion of Pipelines, ...)."""
+    from .recipes import get_system, parse_settings
+
+    try:
+        model = get_system(system, **{"n_jobs": n_jobs, **parse_settings(settings)})
+    except (TypeError, ValueError) as exc:  # unknown system, unknown or malformed setting
+        raise UsageError(exc) from exc
     if progress:  # progress bars on every step that offers one
-        pipe.set_params(**{f"{name}__progress": True for name, step in pipe.steps
-                           if "progress" in step.get_params(deep=False)})
-    return pipe
+        _set_everywhere(model, "progress", True)
+    return model
+
+
+def _prepare(args):
+    """The model and the corpus of an evaluate or train run, every argument checked before the
+    corpus is read."""
+    data = _corpus_path(args.corpus, args.data)
+    model = _build(args.system, args.set, args.n_jobs, not args.quiet)
+    return model, _load_data(args.corpus, data, args.seed)
 
 
 def _write_atomically(path: Path, write):
@@ -61,8 +142,7 @@ def cmd_systems(args):
 def cmd_evaluate(args):
     from .model_selection import evaluate
 
-    corpus = _load_data(args.corpus, args.data, args.seed)
-    pipe = _build(args.system, args.n_jobs, not args.quiet)
+    pipe, corpus = _prepare(args)
     print(f"{args.system} on {args.corpus}: {len(corpus)} utterances, "
           f"{corpus['speaker'].nunique()} speakers, {corpus['label'].nunique()} classes, cv={args.cv}")
     start = time.perf_counter()
@@ -85,20 +165,40 @@ def cmd_train(args):
 
     from .model_selection.evaluate import speaker_fit_params
 
-    corpus = _load_data(args.corpus, args.data, args.seed)
-    pipe = _build(args.system, args.n_jobs, not args.quiet)
-    pipe.fit(corpus, corpus["label"], **speaker_fit_params(pipe, corpus["speaker"].to_numpy()))
-    _write_atomically(Path(args.model), lambda p: joblib.dump(pipe, p))
+    model, corpus = _prepare(args)
+    model.fit(corpus, corpus["label"], **speaker_fit_params(model, corpus["speaker"].to_numpy()))
+    _reset_run_options(model)
+    _write_atomically(Path(args.model), lambda p: joblib.dump(model, p))
     print(f"trained {args.system} on {len(corpus)} utterances of {args.corpus}; saved {args.model}")
+
+
+def _predict_input(args):
+    """The utterances ``predict`` hands the model: the files, as a DataFrame with ``audio`` and
+    ``speaker`` columns when their speaker is known (steps that normalise per speaker read it)."""
+    import pandas as pd
+
+    from .datasets import read_manifest
+
+    if args.manifest is not None:
+        if args.files:
+            raise UsageError("give audio files or --manifest, not both")
+        return read_manifest(args.manifest, required=("speaker",))[["audio", "speaker"]]
+    if not args.files:
+        raise UsageError("no audio files to predict: give files or --manifest CSV")
+    files = [str(f) for f in args.files]
+    return files if args.speaker is None else pd.DataFrame({"audio": files, "speaker": args.speaker})
 
 
 def cmd_predict(args):
     import joblib
 
-    pipe = joblib.load(args.model)
-    files = [str(f) for f in args.files]
-    probabilities = pipe.predict_proba(files)
-    classes = pipe.classes_
+    X = _predict_input(args)
+    if not args.model.is_file():
+        raise UsageError(f"no model file {args.model}")
+    model = joblib.load(args.model)
+    files = list(X["audio"]) if hasattr(X, "columns") else X
+    probabilities = model.predict_proba(X)
+    classes = model.classes_
     labels = classes[np.argmax(probabilities, axis=1)]
     if args.json:
         print(json.dumps([{"file": f, "label": str(lab), "proba": dict(zip(map(str, classes), map(float, p)))}
@@ -112,6 +212,7 @@ def cmd_predict(args):
 
 def build_parser():
     parser = argparse.ArgumentParser(prog="sklearn-ser", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("systems", help="list the available systems").set_defaults(func=cmd_systems)
 
@@ -123,6 +224,10 @@ def build_parser():
         p.add_argument("--n-jobs", type=int, default=-1, help="parallel jobs (default: all cores)")
         p.add_argument("--seed", type=int, default=0)
         p.add_argument("--quiet", action="store_true", help="no progress bars")
+        # "extend": a repeated --set adds to the earlier ones
+        p.add_argument("--set", nargs="+", action="extend", default=[], metavar="KEY=VALUE",
+                       help="recipe settings, e.g. C=10 max_epochs=5 'kernel=[2,2,32]' "
+                            "(values read as JSON when they parse)")
 
     ev = sub.add_parser("evaluate", help="speaker-independent cross-validation with a UA/WA report")
     data_options(ev)
@@ -138,7 +243,12 @@ def build_parser():
 
     pr = sub.add_parser("predict", help="label and class probabilities of audio files")
     pr.add_argument("model", type=Path)
-    pr.add_argument("files", nargs="+", type=Path)
+    pr.add_argument("files", nargs="*", type=Path)
+    speakers = pr.add_mutually_exclusive_group()
+    speakers.add_argument("--speaker", help="the speaker of all the files")
+    speakers.add_argument("--manifest", type=Path,
+                          help="CSV with columns audio (paths, relative to the CSV allowed) and speaker, "
+                               "instead of files")
     pr.add_argument("--json", action="store_true", help="JSON instead of a table")
     pr.set_defaults(func=cmd_predict)
     return parser
@@ -151,7 +261,7 @@ def main(argv=None):
 
     try:
         args.func(args)
-    except (InvalidUtteranceError, CorpusLayoutError) as exc:
+    except (UsageError, InvalidUtteranceError, CorpusLayoutError) as exc:
         print(f"sklearn-ser: error: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -5,6 +5,7 @@ Recipes are the only place that knows a paper's whole configuration (DESIGN §2)
 from __future__ import annotations
 
 import inspect
+import json
 from dataclasses import dataclass
 from typing import Callable
 
@@ -19,14 +20,17 @@ from .features import (
 )
 
 
-def baseline(speaker_norm=False, classifier=None, n_jobs=None, random_state=0):
+def baseline(speaker_norm=False, C=1.0, classifier=None, n_jobs=None, random_state=0):
     """Handcrafted baseline: 32 LLDs -> 12 functionals each (384) -> standardisation -> classifier.
 
     Parameters
     ----------
     speaker_norm : bool, default=False
         Standardise features per speaker (``speaker`` column of X) before the global scaler.
-    classifier : sklearn classifier, default=RBF SVC (C=1, balanced class weights) with
+    C : float, default=1.0
+        The default classifier's SVM regularisation. ``GridSearchCV`` reaches it in a built
+        pipeline as ``classifier__estimator__C`` (the SVC inside ``CalibratedClassifierCV``).
+    classifier : sklearn classifier, default=RBF SVC (``C``, balanced class weights) with
         Platt-scaled probabilities (``CalibratedClassifierCV(..., ensemble=False)``)
     n_jobs : int, default=None
         Parallel feature extraction.
@@ -35,7 +39,7 @@ def baseline(speaker_norm=False, classifier=None, n_jobs=None, random_state=0):
     """
     if classifier is None:
         classifier = CalibratedClassifierCV(
-            SVC(C=1.0, class_weight="balanced", random_state=random_state),
+            SVC(C=C, class_weight="balanced", random_state=random_state),
             method="sigmoid", ensemble=False,
         )
     return Pipeline([
@@ -50,7 +54,30 @@ def _net(cls, module, **params):
     from .estimators import SegmentNetClassifier, SERNetClassifier, SERStepNetClassifier
 
     wrapper = {"steps": SERStepNetClassifier, "segments": SegmentNetClassifier}.get(cls, SERNetClassifier)
+    _check_net_params(wrapper, module, params)
     return wrapper(module, **{"verbose": 0, **params})
+
+
+def _named_parameters(callable_):
+    return {name for name, p in inspect.signature(callable_).parameters.items()
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+
+
+def _check_net_params(wrapper, module, params):
+    """Refuse a setting that neither the net nor its module takes. skorch checks only when the
+    net is initialised, at fit, after the features have been extracted."""
+    takes = set().union(*(_named_parameters(cls) for cls in wrapper.__mro__ if "__init__" in vars(cls)))
+    prefixes = {"module", "criterion", "optimizer", *wrapper.prefixes_}
+    module_kwargs = any(p.kind == p.VAR_KEYWORD for p in inspect.signature(module).parameters.values())
+    for key in params:
+        prefix, nested, rest = key.partition("__")
+        if not nested and key not in takes:
+            raise TypeError(f"unknown setting {key!r}: {wrapper.__name__} does not take it")
+        if nested and prefix not in prefixes:
+            raise TypeError(f"unknown setting {key!r}: {prefix!r} is not a part of {wrapper.__name__} "
+                            f"(parts: {', '.join(sorted(prefixes))})")
+        if prefix == "module" and not module_kwargs and rest not in _named_parameters(module):
+            raise TypeError(f"unknown setting {key!r}: {module.__name__} takes no {rest!r}")
 
 
 # Kim et al.'s common set-up was fitted to 15k utterances of 7 corpora. On one small corpus (EmoDB's
@@ -225,17 +252,20 @@ def zhang_cnn(kind="2d-small", pretrained=None, pooling="mean", n_jobs=None, ran
 ZHANG_MEMBERS = ("1d", "2d-small", "3d")
 
 
-def zhang_fusion(level="score", members=ZHANG_MEMBERS, pretrained=None, n_jobs=None, random_state=0,
-                 **fusion_params):
+def zhang_fusion(level="score", members=ZHANG_MEMBERS, pretrained=None, member_params=None, n_jobs=None,
+                 random_state=0, **fusion_params):
     """Zhang et al.'s multi-CNN fusion of the ``members`` (kinds of :func:`zhang_cnn`): ``level=
     "score"`` weights their utterance posteriors on the simplex (grid step 0.1, chosen on 3
     speaker-disjoint inner folds; a mix only if it beats the best member alone by 0.01 UA there),
     ``"feature"`` concatenates their utterance-averaged top FC
-    layers for a linear SVM. Members are fitted in parallel with ``n_jobs``."""
+    layers for a linear SVM. Members are fitted in parallel with ``n_jobs``. ``member_params``
+    (dict) are net settings every member gets, e.g. ``{"max_epochs": 10}``; the other keyword
+    arguments go to the fusion classifier (e.g. ``cv``)."""
     from .ensemble import FeatureFusionClassifier, ScoreFusionClassifier
 
     estimators = [(kind, zhang_cnn(kind, pretrained=pretrained if kind.startswith("2d") else None,
-                                   random_state=random_state)) for kind in members]
+                                   random_state=random_state, **(member_params or {})))
+                  for kind in members]
     if level == "score":
         return ScoreFusionClassifier(estimators, n_jobs=n_jobs, **fusion_params)
     if level == "feature":
@@ -276,8 +306,13 @@ class System:
     def settings(self, **overrides):
         """The factory's keyword arguments once the system's and ``overrides`` are applied: what a
         run of this system with these overrides actually built."""
-        defaults = {name: p.default for name, p in inspect.signature(self.factory).parameters.items()
-                    if p.default is not inspect.Parameter.empty}
+        parameters = inspect.signature(self.factory).parameters
+        defaults = {name: p.default for name, p in parameters.items() if p.default is not inspect.Parameter.empty}
+        takes_any = any(p.kind == p.VAR_KEYWORD for p in parameters.values())
+        unknown = sorted(set(overrides) - set(defaults))
+        if unknown and not takes_any:
+            raise TypeError(f"unknown setting {unknown[0]!r} for system {self.name!r}; "
+                            f"its settings: {', '.join(defaults)}")
         return {**defaults, **dict(self.kwargs), **overrides}
 
 
@@ -335,7 +370,10 @@ SYSTEMS = {
 
 
 def get_system(name, **overrides):
-    """Build the Pipeline of the registered system ``name``."""
+    """Build the model of the registered system ``name``: a Pipeline, or a fusion of Pipelines.
+
+    ``overrides`` are the recipe's keyword arguments; a recipe that ends in a net also takes the
+    net's parameters (``max_epochs=5``, ``module__dropout=0.2``). An unknown one raises TypeError."""
     return _registered(name).build(**overrides)
 
 
@@ -343,6 +381,28 @@ def system_settings(name, **overrides):
     """Every keyword argument the recipe of system ``name`` receives with ``overrides`` (defaults
     included), e.g. to record what a benchmark run used after a default has changed."""
     return _registered(name).settings(**overrides)
+
+
+def parse_settings(items):
+    """Recipe overrides from ``key=value`` strings, as ``--set`` gives them: a value is read as
+    JSON when it parses (``10``, ``1e-3``, ``true``, ``[2, 2, 32]``, ``{"max_epochs": 1}``) and
+    kept as a string otherwise (``kind=2d``).
+
+    Examples
+    --------
+    >>> parse_settings(["C=10", "kind=2d", "kernel=[2, 2, 32]"])
+    {'C': 10, 'kind': '2d', 'kernel': [2, 2, 32]}
+    """
+    settings = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"a setting is key=value, got {item!r}")
+        try:
+            settings[key] = json.loads(value)
+        except json.JSONDecodeError:
+            settings[key] = value
+    return settings
 
 
 def _registered(name):

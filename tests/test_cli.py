@@ -3,6 +3,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 import soundfile as sf
 
 from sklearn_ser.cli import main
@@ -67,3 +68,226 @@ def test_predict_names_a_bad_file(tmp_path, small_corpus, capsys):
 def test_command_is_installed():
     result = subprocess.run([sys.executable, "-m", "sklearn_ser.cli", "systems"], capture_output=True, text=True)
     assert result.returncode == 0 and "baseline" in result.stdout
+
+
+# ---- every registered system through the CLI, at toy size ----
+
+KIM_3D = ["max_epochs=1", "module__n_hidden=16"]
+ZHANG_MEMBERS = ['members=["2d-small", "3d"]', 'member_params={"max_epochs": 1, "module__n_hidden": 16}']
+# The smallest --set overrides that still run each system's whole path (few epochs, small layers);
+# a newly registered system fails the test below until it gets an entry here.
+TOY_SETTINGS = {
+    "baseline": [],
+    "baseline-spknorm": [],
+    "kim-3d-cnn-dnn": KIM_3D,
+    "kim-3d-cnn-dnn-paper": KIM_3D,
+    "kim-3d-cnn-dnn-elm": KIM_3D,
+    "kim-3d-cnn-dnn-spknorm": KIM_3D,
+    "kim-3d-cnn-dnn-elm-spknorm": KIM_3D,
+    "dnn-elm": ["max_epochs=1", "module__n_hidden=16"],
+    "lstm-elm": ["max_epochs=1", "module__n_cells=8"],
+    "kim-2d-cnn-lstm": ["max_epochs=1", "module__n_cells=8"],
+    "kim-2d-cnn-lstm-dnn": ["max_epochs=1", "module__n_cells=8", "module__n_hidden=16"],
+    "zhang-1d": ["max_epochs=1", "module__n_hidden=[16, 16]", "module__filters=[4, 4, 4, 4]"],
+    "zhang-2d": ["max_epochs=1", "module__n_hidden=16", "module__widths=[4, 4, 4, 4, 4]"],
+    "zhang-2d-small": ["max_epochs=1", "module__n_hidden=16", "module__widths=[4, 4, 4, 4, 4]"],
+    "zhang-3d": ["max_epochs=1", "module__n_hidden=16", "module__filters=[4, 4]"],
+    "zhang-score-fusion": ZHANG_MEMBERS,
+    "zhang-feature-fusion": ZHANG_MEMBERS,
+    "kim-1d-cnn-lstm": ["max_epochs=1", "n_cells=8", "module__n_filters=[4, 4]"],
+}
+TRAINED = {}  # system -> (saved model, CLI probabilities), for the one reloading process
+
+
+@pytest.fixture(scope="module")
+def toy_corpus(tmp_path_factory):
+    """A manifest corpus of 3 speakers x 4 emotions x 2 short utterances (24 WAV files), and a
+    prediction manifest of two speakers' first utterances."""
+    from sklearn_ser.datasets import make_synthetic_corpus
+
+    root = tmp_path_factory.mktemp("toy")
+    corpus = make_synthetic_corpus(n_speakers=3, n_per_class=2, duration=(0.7, 1.0), random_state=0)
+    rows = []
+    for i, r in enumerate(corpus.itertuples()):
+        sf.write(root / f"u{i:02d}.wav", r.audio, 16000, subtype="FLOAT")
+        rows.append(f"u{i:02d}.wav,{r.speaker},{r.label}")
+    (root / "train.csv").write_text("audio,speaker,label\n" + "\n".join(rows) + "\n")
+    first = corpus.groupby("speaker").head(3).index[:6]
+    (root / "predict.csv").write_text("audio,speaker\n" + "".join(
+        f"u{i:02d}.wav,{corpus['speaker'][i]}\n" for i in first))
+    return root
+
+
+def _run_options_left(model):
+    """Parameters a CLI run set for itself that are still on in ``model`` or its fitted members."""
+    models = [model, *getattr(model, "estimators_", [])]
+    return [(k, v) for m in models for k, v in m.get_params(deep=True).items()
+            if (k.split("__")[-1] == "progress" and v) or (k.split("__")[-1] == "n_jobs" and v == -1)]
+
+
+@pytest.mark.parametrize("name", list(SYSTEMS))
+def test_every_system_trains_and_predicts_through_the_cli(name, toy_corpus, capsys):
+    import joblib
+
+    model = toy_corpus / f"{name}.joblib"
+    # no --quiet: progress bars are what crashed the fusion systems
+    assert main(["train", name, "--corpus", "csv", "--data", str(toy_corpus / "train.csv"),
+                 "--model", str(model), "--n-jobs", "1", *[a for s in TOY_SETTINGS[name] for a in ("--set", s)]]) == 0
+    capsys.readouterr()
+    assert main(["predict", str(model), "--manifest", str(toy_corpus / "predict.csv"), "--json"]) == 0
+    predictions = json.loads(capsys.readouterr().out)
+    proba = np.array([[p["proba"][c] for c in sorted(p["proba"])] for p in predictions])
+    assert proba.shape == (6, 4) and np.allclose(proba.sum(axis=1), 1.0)
+    assert _run_options_left(joblib.load(model)) == []
+    TRAINED[name] = (str(model), proba)
+
+
+def test_saved_models_reload_in_a_new_process_with_identical_probabilities(toy_corpus):
+    if not TRAINED:
+        pytest.skip("no system was trained in this session")
+    np.save(toy_corpus / "trained.npy", np.array([path for path, _ in TRAINED.values()]))
+    code = (
+        "import joblib, numpy as np, sys\n"
+        "from sklearn_ser.datasets import read_manifest\n"
+        f"X = read_manifest({str(toy_corpus / 'predict.csv')!r}, required=('speaker',))\n"
+        f"for path in np.load({str(toy_corpus / 'trained.npy')!r}):\n"
+        "    model = joblib.load(path)\n"
+        "    proba = model.predict_proba(X)[:, np.argsort(model.classes_.astype(str))]\n"
+        "    np.save(path + '.npy', proba)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=toy_corpus)
+    for name, (path, proba) in TRAINED.items():
+        np.testing.assert_array_equal(np.load(path + ".npy"), proba, err_msg=name)
+
+
+# ---- the CLI's edges ----
+
+def _one_line_error(capsys):
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and err.startswith("sklearn-ser: error: "), err
+    return err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["evaluate", "nope"], "unknown system 'nope'"),
+    (["train", "nope", "--model", "m.joblib"], "unknown system 'nope'"),
+    (["evaluate", "baseline", "--corpus", "nope", "--data", "."], "unknown corpus 'nope'"),
+    (["train", "baseline", "--corpus", "nope", "--model", "m.joblib"], "unknown corpus 'nope'"),
+    (["evaluate", "baseline", "--corpus", "emodb", "--data", "/no/such/folder"], "/no/such/folder"),
+])
+def test_unknown_system_or_corpus_is_one_line_and_exit_2(argv, message, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    assert message in _one_line_error(capsys)
+    assert list(tmp_path.iterdir()) == []  # refused before any work
+
+
+def test_set_overrides_reach_the_recipe(tmp_path, small_corpus):
+    import joblib
+
+    model = tmp_path / "m.joblib"
+    _write_manifest(tmp_path, small_corpus)
+    assert main(["train", "baseline", "--corpus", "csv", "--data", str(tmp_path / "manifest.csv"),
+                 "--model", str(model), "--quiet", "--n-jobs", "1", "--set", "C=10",
+                 "--set", "speaker_norm=true"]) == 0
+    pipe = joblib.load(model)
+    assert pipe.get_params()["classifier__estimator__C"] == 10
+    assert pipe.named_steps["features"].speaker_norm is True
+
+
+@pytest.mark.parametrize("command", ["evaluate", "train"])
+@pytest.mark.parametrize("setting, message", [
+    ("nope=1", "'nope'"),                     # not a parameter of the recipe
+    ("C", "key=value"),                       # no value
+])
+def test_a_bad_setting_is_one_line_and_exit_2(command, setting, message, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    argv = [command, "baseline", "--set", setting] + (["--model", "m.joblib"] if command == "train" else [])
+    assert main(argv) == 2
+    assert message in _one_line_error(capsys)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_misspelt_net_setting_is_refused_before_any_work(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for setting in ["max_epoch=1", "module__n_hiden=16"]:
+        assert main(["train", "kim-3d-cnn-dnn", "--set", setting, "--model", "m.joblib"]) == 2
+        assert setting.split("=")[0] in _one_line_error(capsys)
+
+
+def test_version(capsys):
+    from sklearn_ser import __version__
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0 and capsys.readouterr().out.strip() == f"sklearn-ser {__version__}"
+
+
+def test_python_dash_m_runs_the_command():
+    from sklearn_ser import __version__
+
+    result = subprocess.run([sys.executable, "-m", "sklearn_ser", "--version"], capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.strip() == f"sklearn-ser {__version__}"
+
+
+def _write_manifest(root, corpus):
+    """WAV files of ``corpus`` under ``root/audio`` and ``root/manifest.csv`` (relative paths)."""
+    (root / "audio").mkdir(exist_ok=True)
+    rows = []
+    for i, r in enumerate(corpus.itertuples()):
+        sf.write(root / "audio" / f"{r.speaker}_{i}.wav", r.audio, 16000, subtype="FLOAT")
+        rows.append(f"audio/{r.speaker}_{i}.wav,{r.speaker},{r.label}")
+    (root / "manifest.csv").write_text("audio,speaker,label\n" + "\n".join(rows) + "\n")
+
+
+def test_predict_passes_the_speaker_of_the_files(tmp_path, small_corpus, capsys):
+    import joblib
+    import pandas as pd
+
+    from sklearn_ser.recipes import get_system
+
+    model = get_system("baseline-spknorm").fit(small_corpus, small_corpus["label"])
+    joblib.dump(model, tmp_path / "m.joblib")
+    _write_manifest(tmp_path, small_corpus)
+    manifest = pd.read_csv(tmp_path / "manifest.csv", dtype=str)
+    two = manifest[manifest["speaker"].isin(["spk00", "spk01"])].groupby("speaker").head(4)
+    (tmp_path / "predict.csv").write_text(two[["audio", "speaker"]].to_csv(index=False))
+    files = [str(tmp_path / a) for a in two["audio"]]
+
+    def cli_proba(*argv):
+        capsys.readouterr()
+        assert main(["predict", str(tmp_path / "m.joblib"), *argv, "--json"]) == 0
+        return np.array([[p["proba"][str(c)] for c in model.classes_] for p in json.loads(capsys.readouterr().out)])
+
+    X = pd.DataFrame({"audio": files, "speaker": two["speaker"].to_numpy()})
+    np.testing.assert_array_equal(cli_proba("--manifest", str(tmp_path / "predict.csv")), model.predict_proba(X))
+    one = X[X["speaker"] == "spk00"]
+    np.testing.assert_array_equal(cli_proba(*one["audio"], "--speaker", "spk00"), model.predict_proba(one))
+
+
+def test_predict_wants_files_or_a_manifest_not_both(tmp_path, capsys):
+    (tmp_path / "m.csv").write_text("audio,speaker\n")
+    assert main(["predict", str(tmp_path / "m.joblib"), "a.wav", "--manifest", str(tmp_path / "m.csv")]) == 2
+    _one_line_error(capsys)
+    assert main(["predict", str(tmp_path / "m.joblib")]) == 2
+    _one_line_error(capsys)
+
+
+def test_a_saved_model_carries_no_run_options(tmp_path, small_corpus):
+    """Progress bars and all cores are the run's choices, not the saved model's."""
+    import joblib
+
+    _write_manifest(tmp_path, small_corpus.groupby(["speaker", "label"]).head(2))
+    assert main(["train", "baseline", "--corpus", "csv", "--data", str(tmp_path / "manifest.csv"),
+                 "--model", str(tmp_path / "m.joblib")]) == 0  # progress bars on, --n-jobs -1
+    params = joblib.load(tmp_path / "m.joblib").get_params(deep=True)
+    assert params["features__progress"] is False and params["features__n_jobs"] is None
+    assert params["classifier__n_jobs"] is None
+
+
+def test_progress_bars_reach_every_member_of_a_fusion():
+    """``evaluate`` and ``train`` build through the same path; without --quiet it assumed a Pipeline."""
+    from sklearn_ser.cli import _build
+
+    model = _build("zhang-feature-fusion", ['members=["2d-small", "3d"]'], n_jobs=1, progress=True)
+    assert [m.named_steps["features"].progress for _, m in model.estimators] == [True, True]

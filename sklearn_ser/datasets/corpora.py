@@ -220,11 +220,12 @@ def read_iemocap(path, merge_excited=False):
 # --- any CSV manifest -----------------------------------------------------------------------------
 
 
-def read_manifest(csv_path, audio_column=None, root=None):
+def read_manifest(csv_path, audio_column=None, root=None, required=("label",)):
     """Any CSV manifest with a file column (``path`` or ``audio``), ``label`` and usually ``speaker``.
 
     Relative paths are resolved against ``root`` (default: the CSV's folder). Every other column is
-    kept. Raises naming the first missing file.
+    kept. Raises naming the first missing file, or the first of the ``required`` columns missing
+    (files to predict need no ``label``: ``required=("speaker",)``).
     """
     csv_path = Path(csv_path)
     if not csv_path.is_file():
@@ -234,8 +235,9 @@ def read_manifest(csv_path, audio_column=None, root=None):
         audio_column = next((c for c in ("audio", "path", "file") if c in frame.columns), None)
     if audio_column is None or audio_column not in frame.columns:
         raise CorpusLayoutError(f"manifest: {csv_path} needs an 'audio' or 'path' column")
-    if "label" not in frame.columns:
-        raise CorpusLayoutError(f"manifest: {csv_path} needs a 'label' column")
+    missing_column = next((c for c in required if c not in frame.columns), None)
+    if missing_column is not None:
+        raise CorpusLayoutError(f"manifest: {csv_path} needs a {missing_column!r} column")
     base = Path(root) if root is not None else csv_path.parent
     audio = [str(p if Path(p).is_absolute() else (base / p).resolve()) for p in frame[audio_column]]
     frame = frame.drop(columns=[audio_column]).assign(audio=audio)
