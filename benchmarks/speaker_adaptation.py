@@ -22,10 +22,10 @@ from sklearn_ser import enroll
 from sklearn_ser.audio import take_utterances
 from sklearn_ser.metrics import unweighted_accuracy, weighted_accuracy
 from sklearn_ser.model_selection import evaluate
-from sklearn_ser.recipes import get_system
+from sklearn_ser.recipes import get_system, parse_settings
 
 from accuracy import (
-    HERE, _parse_setting, _save, add_results_arguments, add_run_arguments, check_replaceable,
+    HERE, _save, add_results_arguments, add_run_arguments, check_replaceable,
     load_results, run_settings, start_run,
 )
 
@@ -83,7 +83,7 @@ def main():
     args = parser.parse_args()
     out = args.out or HERE / "results" / f"speaker-adaptation-{args.corpus}.json"
     results = load_results(out)
-    overrides = dict(_parse_setting(item) for item in args.set)
+    overrides = parse_settings(args.set)
     suffix = ",".join(args.set + ([f"cv={args.cv}"] if args.cv != "loso" else []))
     names = {system: system + (f"[{suffix}]" if suffix else "") for system in args.systems}
     settings = {system: run_settings(system, overrides) for system in args.systems}

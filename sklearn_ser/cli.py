@@ -189,13 +189,49 @@ def _predict_input(args):
     return files if args.speaker is None else pd.DataFrame({"audio": files, "speaker": args.speaker})
 
 
-def cmd_predict(args):
+def _load_model(path):
     import joblib
 
+    if not path.is_file():
+        raise UsageError(f"no model file {path}")
+    return joblib.load(path)
+
+
+def _enroll(model, args):
+    """Enrol the speaker of ``--enroll`` files (``--speaker``) or the speakers of ``--enroll-manifest``."""
+    import pandas as pd
+
+    from .datasets import read_manifest
+    from .features import enroll
+
+    if args.enroll_manifest is not None:
+        X = read_manifest(args.enroll_manifest, required=("speaker",))[["audio", "speaker"]]
+    elif args.enroll:
+        if args.speaker is None:
+            raise UsageError("--enroll needs --speaker: the speaker whose files they are")
+        X = pd.DataFrame({"audio": [str(f) for f in args.enroll], "speaker": args.speaker})
+    else:
+        return model
+    try:
+        return enroll(model, X)
+    except ValueError as exc:  # a model without per-speaker steps, or speakers missing
+        raise UsageError(str(exc)) from None
+
+
+def cmd_enroll(args):
+    import joblib
+
+    if not args.enroll and args.enroll_manifest is None:
+        raise UsageError("nothing to enrol: give --speaker S --enroll FILE ... or --enroll-manifest CSV")
+    model = _enroll(_load_model(args.model), args)
+    _write_atomically(Path(args.out), lambda p: joblib.dump(model, p))
+    speakers = [args.speaker] if args.enroll else "the manifest's speakers"
+    print(f"enrolled {speakers} in {args.model}; saved {args.out}")
+
+
+def cmd_predict(args):
     X = _predict_input(args)
-    if not args.model.is_file():
-        raise UsageError(f"no model file {args.model}")
-    model = joblib.load(args.model)
+    model = _enroll(_load_model(args.model), args)
     files = list(X["audio"]) if hasattr(X, "columns") else X
     probabilities = model.predict_proba(X)
     classes = model.classes_
@@ -241,6 +277,13 @@ def build_parser():
     tr.add_argument("--model", type=Path, required=True, help="output .joblib file")
     tr.set_defaults(func=cmd_train)
 
+    def enrol_options(p):
+        enrol = p.add_mutually_exclusive_group()
+        enrol.add_argument("--enroll", nargs="+", type=Path, metavar="FILE",
+                           help="unlabelled files of the --speaker to normalise with (10 or more as a rule)")
+        enrol.add_argument("--enroll-manifest", type=Path, metavar="CSV",
+                           help="CSV with columns audio and speaker: enrol each of its speakers")
+
     pr = sub.add_parser("predict", help="label and class probabilities of audio files")
     pr.add_argument("model", type=Path)
     pr.add_argument("files", nargs="*", type=Path)
@@ -250,7 +293,16 @@ def build_parser():
                           help="CSV with columns audio (paths, relative to the CSV allowed) and speaker, "
                                "instead of files")
     pr.add_argument("--json", action="store_true", help="JSON instead of a table")
+    enrol_options(pr)
     pr.set_defaults(func=cmd_predict)
+
+    en = sub.add_parser("enroll", help="store speakers' statistics in a saved model, for per-speaker "
+                                       "normalisation of their utterances however few are predicted at once")
+    en.add_argument("model", type=Path)
+    en.add_argument("--speaker", help="the speaker of the --enroll files")
+    en.add_argument("--out", type=Path, required=True, help="output .joblib file (may be the model itself)")
+    enrol_options(en)
+    en.set_defaults(func=cmd_enroll)
     return parser
 
 

@@ -291,3 +291,45 @@ def test_progress_bars_reach_every_member_of_a_fusion():
 
     model = _build("zhang-feature-fusion", ['members=["2d-small", "3d"]'], n_jobs=1, progress=True)
     assert [m.named_steps["features"].progress for _, m in model.estimators] == [True, True]
+
+
+def test_predict_one_file_of_an_enrolled_speaker_as_in_its_batch(tmp_path, small_corpus, capsys):
+    """The issue's day-one case: a -spknorm model predicting one file at a time."""
+    train = small_corpus[small_corpus["speaker"] != "spk05"]
+    rows = []
+    for i, r in enumerate(train.itertuples()):
+        sf.write(tmp_path / f"t{i}.wav", r.audio, 16000)
+        rows.append(f"t{i}.wav,{r.speaker},{r.label}")
+    (tmp_path / "train.csv").write_text("path,speaker,label\n" + "\n".join(rows) + "\n")
+    new = small_corpus[small_corpus["speaker"] == "spk05"]
+    files = []
+    for i, wave in enumerate(new["audio"]):
+        files.append(str(tmp_path / f"new{i}.wav"))
+        sf.write(files[-1], wave, 16000)
+    model = str(tmp_path / "m.joblib")
+    assert main(["train", "baseline-spknorm", "--corpus", "csv", "--data", str(tmp_path / "train.csv"),
+                 "--model", model, "--quiet", "--n-jobs", "1"]) == 0
+
+    def predict(*args):
+        capsys.readouterr()
+        assert main(["predict", model, *args, "--json"]) == 0
+        return [p["proba"] for p in json.loads(capsys.readouterr().out)]
+
+    batch = predict(*files, "--speaker", "spk05")  # 24 files of the speaker: its own statistics
+    with pytest.warns(UserWarning, match="'spk05' with fewer than min_utterances"):
+        alone = predict(files[0], "--speaker", "spk05")  # the population fallback, said so
+    assert alone[0] != batch[0]
+    enrolled = predict(files[0], "--speaker", "spk05", "--enroll", *files)
+    assert enrolled[0] == pytest.approx(batch[0], abs=1e-6)
+    # enrol once, save, then predict file by file from the enrolled model
+    assert main(["enroll", model, "--speaker", "spk05", "--enroll", *files, "--out", model]) == 0
+    assert predict(files[3], "--speaker", "spk05")[0] == pytest.approx(batch[3], abs=1e-6)
+    capsys.readouterr()
+    assert main(["predict", model, files[0], "--enroll", *files]) == 2  # whose files?
+    assert "--enroll needs --speaker" in capsys.readouterr().err
+    plain = str(tmp_path / "plain.joblib")
+    assert main(["train", "baseline", "--corpus", "csv", "--data", str(tmp_path / "train.csv"),
+                 "--model", plain, "--quiet", "--n-jobs", "1"]) == 0
+    capsys.readouterr()
+    assert main(["enroll", plain, "--speaker", "spk05", "--enroll", *files, "--out", plain]) == 2
+    assert "no per-speaker normalisation step" in capsys.readouterr().err
