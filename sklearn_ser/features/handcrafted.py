@@ -76,4 +76,5 @@ class LLDFunctionals(TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.requires_fit = False
+        tags.transformer_tags.preserves_dtype = ["float32"]  # features are float32 (DESIGN §4)
         return tags

@@ -80,4 +80,5 @@ class OpenSmileFunctionals(TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.requires_fit = False
+        tags.transformer_tags.preserves_dtype = ["float32"]  # features are float32 (DESIGN §4)
         return tags

@@ -87,6 +87,8 @@ class _Representation(TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.requires_fit = False
+        # float32 whatever the input (DESIGN §4); ragged: an object array of float32 stacks
+        tags.transformer_tags.preserves_dtype = [] if self._ragged else ["float32"]
         return tags
 
 
