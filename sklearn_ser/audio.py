@@ -277,4 +277,5 @@ class AudioLoader(TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.requires_fit = False
+        tags.transformer_tags.preserves_dtype = []  # ragged: float32 waveforms in an object array
         return tags

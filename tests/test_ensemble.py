@@ -2,14 +2,8 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_ser.ensemble import ELMClassifier, FunctionalsELM, posterior_functionals
-
-
-@parametrize_with_checks([ELMClassifier(n_hidden=50, random_state=0), ELMClassifier(kernel="rbf")])
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
 
 
 @pytest.mark.parametrize("elm", [ELMClassifier(n_hidden=200, random_state=0), ELMClassifier(kernel="rbf", alpha=0.1)])

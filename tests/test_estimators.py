@@ -1,4 +1,5 @@
-"""The skorch wrappers: speaker-disjoint early stopping, labels, persistence, sklearn's checks."""
+"""The skorch wrappers: speaker-disjoint early stopping, labels, persistence (sklearn's
+estimator checks are in test_common.py)."""
 import pickle
 import subprocess
 import sys
@@ -7,23 +8,9 @@ import joblib
 import numpy as np
 import pytest
 import torch
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_ser.estimators import SERNetClassifier, SERStepNetClassifier
 from sklearn_ser.nets import FrameDNN, SequenceLSTM, Zhang1DCNN
-
-_SKORCH_FAILURES = {
-    "check_no_attributes_set_in_init": "skorch's NeuralNet sets history_ and bookkeeping in __init__",
-    "check_set_params": "skorch's set_params treats some values as callbacks to initialise",
-    "check_fit_score_takes_y": "partial_fit is skorch's own (encoded labels, float32 input); "
-                               "continue training with fit instead",
-    "check_estimators_partial_fit_n_features": "partial_fit is skorch's own; see above",
-    "check_n_features_in_after_fitting": "calls skorch's partial_fit; see above",
-    # seen failing by 4e-8 (2e-7 relative) with other processes on the cores; the order
-    # invariance itself is tested at float32 tolerance below
-    "check_methods_sample_order_invariance": "float32 posteriors of reordered batches may differ "
-                                             "by an ulp, above the check's rtol of 1e-7",
-}
 
 
 def _blobs(n=240, seed=0):
@@ -33,14 +20,6 @@ def _blobs(n=240, seed=0):
     X = rng.standard_normal((n, 8)).astype(np.float32) + np.array([centres[c] for c in y])[:, None]
     groups = np.tile(np.arange(12), n // 12)
     return X, y, groups
-
-
-@parametrize_with_checks(
-    [SERNetClassifier(FrameDNN, max_epochs=3, batch_size=16, verbose=0)],
-    expected_failed_checks=lambda est: _SKORCH_FAILURES,
-)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
 
 
 def test_predictions_do_not_depend_on_the_order_of_the_samples():

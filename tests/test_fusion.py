@@ -1,13 +1,16 @@
 """Score- and feature-level fusion: weights on the simplex chosen on speaker-disjoint inner folds,
-speakers reaching fit inside cross_validate, sklearn's checks, persistence."""
+speakers reaching fit inside cross_validate, members' parameters nested as in sklearn's ensembles
+(sklearn's estimator checks are in test_common.py)."""
 import numpy as np
 import pandas as pd
 import pytest
+import sklearn
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.dummy import DummyClassifier
+from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import LeaveOneGroupOut, StratifiedKFold, cross_validate
-from sklearn.utils.estimator_checks import parametrize_with_checks
+from sklearn.model_selection import GridSearchCV, GroupKFold, LeaveOneGroupOut, cross_validate
+from sklearn.pipeline import make_pipeline
 
 from sklearn_ser.ensemble import (
     FeatureFusionClassifier, ScoreFusionClassifier, best_weights, simplex_grid, utterance_features,
@@ -190,16 +193,6 @@ def test_utterance_features_average_a_segment_net_top_layer():
     np.testing.assert_allclose(features[2], net.embed(X[2]).mean(0), rtol=1e-5)
 
 
-@parametrize_with_checks([
-    ScoreFusionClassifier([("lr", LogisticRegression()), ("prior", DummyClassifier())], weights=[0.7, 0.3]),
-    ScoreFusionClassifier([("lr", LogisticRegression()), ("lr2", LogisticRegression(C=0.1))],
-                          cv=StratifiedKFold(2), step=0.5),
-    FeatureFusionClassifier([("lr", LogisticRegression()), ("prior", DummyClassifier())]),
-])
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
-
-
 def test_evaluate_records_the_weights_each_fold_chose():
     from sklearn_ser.model_selection import evaluate
 
@@ -210,3 +203,92 @@ def test_evaluate_records_the_weights_each_fold_chose():
     assert weights.shape == (6, 2)
     np.testing.assert_allclose(weights.sum(1), 1)
     assert (weights[:, 1] > 0).all()  # every fold leans on the informative member
+
+
+def _column_lr(column, C=1.0):
+    """A member pipeline: a logistic regression on one column of the utterance table."""
+    return make_pipeline(ColumnTransformer([("pick", "passthrough", [column])]), LogisticRegression(C=C))
+
+
+@pytest.mark.parametrize("fusion_cls", [ScoreFusionClassifier, FeatureFusionClassifier])
+def test_members_parameters_are_nested_parameters_of_the_fusion(fusion_cls):
+    a, b = _column_lr("a"), _column_lr("b")
+    fusion = fusion_cls([("2d-small", a), ("b", b)])
+    params = fusion.get_params()
+    assert params["2d-small"] is a and params["b"] is b
+    assert params["2d-small__logisticregression__C"] == 1.0
+    assert "estimators" in fusion.get_params(deep=False) and "2d-small" not in fusion.get_params(deep=False)
+    fusion.set_params(**{"2d-small__logisticregression__C": 1e-4})
+    assert a.named_steps["logisticregression"].C == 1e-4
+    other = LogisticRegression()
+    fusion.set_params(b=other)
+    assert fusion.estimators == [("2d-small", a), ("b", other)]
+    # replacing the whole list and a member of the new list in one call: the list first
+    new = [("x", _column_lr("a")), ("y", _column_lr("b"))]
+    fusion.set_params(estimators=new, x__logisticregression__C=3.0)
+    assert fusion.estimators[0][1].named_steps["logisticregression"].C == 3.0
+    with pytest.raises(ValueError, match="Invalid parameter"):
+        fusion.set_params(nobody__C=1.0)
+
+
+@pytest.mark.parametrize("routing", [False, True])
+def test_grid_search_tunes_a_member_of_a_fusion_on_speaker_folds(routing):
+    X, y = speaker_table()
+    fusion = ScoreFusionClassifier([("a", _column_lr("a")), ("b", _column_lr("b"))], cv=2)
+    search = GridSearchCV(fusion, {"a__logisticregression__C": [1e-8, 1.0]}, cv=GroupKFold(3),
+                          scoring="balanced_accuracy")
+    # the fusion's inner folds take the speakers from X's speaker column, or from routed groups
+    with sklearn.config_context(enable_metadata_routing=routing):
+        if routing:
+            X = X[["a", "b"]]
+            fusion.set_fit_request(groups=True)
+        search.fit(X, y, groups=speaker_table()[0]["speaker"])
+    scores = search.cv_results_["mean_test_score"]
+    assert scores[1] > 0.7 > 0.5 > scores[0]  # C=1e-8 leaves the informative member near chance (1/3)
+    assert search.best_params_ == {"a__logisticregression__C": 1.0}
+    member = search.best_estimator_.named_estimators_["a"]
+    assert member.named_steps["logisticregression"].C == 1.0
+
+
+@pytest.mark.parametrize("fusion_cls", [ScoreFusionClassifier, FeatureFusionClassifier])
+def test_a_dropped_member_is_left_out(fusion_cls):
+    X, y = speaker_table()
+    numeric, spk = X[["a", "b"]].to_numpy(), X["speaker"].to_numpy()
+    fusion = fusion_cls([("lr", LogisticRegression()), ("prior", DummyClassifier())])
+    fusion.set_params(prior="drop").fit(numeric, y, groups=spk)
+    assert list(fusion.named_estimators_) == ["lr"] and len(fusion.estimators_) == 1
+    assert fusion.predict_proba(numeric).shape == (len(y), 3)
+    if fusion_cls is ScoreFusionClassifier:
+        np.testing.assert_allclose(fusion.weights_, [1.0])
+        fixed = fusion_cls([("lr", LogisticRegression()), ("prior", "drop")], weights=[3, 1]).fit(numeric, y)
+        np.testing.assert_allclose(fixed.weights_, [1.0])  # the dropped member's weight goes with it
+    with pytest.raises(ValueError, match="all members are 'drop'"):
+        fusion_cls([("lr", "drop")]).fit(numeric, y, groups=spk)
+
+
+@pytest.mark.parametrize("names, message", [
+    ([("x", LogisticRegression()), ("x", DummyClassifier())], "unique"),
+    ([("a__b", LogisticRegression())], "must not contain '__'"),
+    ([("weights", LogisticRegression())], "conflict with constructor parameters"),
+])
+def test_member_names_that_would_break_nested_parameters_are_refused(names, message):
+    X, y = speaker_table()
+    with pytest.raises(ValueError, match=message):
+        ScoreFusionClassifier(names, weights=[1] * len(names)).fit(X[["a", "b"]].to_numpy(), y)
+
+
+def test_the_ensembles_import_nothing_private_from_sklearn():
+    import ast
+    from pathlib import Path
+
+    import sklearn_ser.ensemble
+
+    private = []
+    for path in Path(sklearn_ser.ensemble.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sklearn"):
+                names = [alias.name for alias in node.names]
+                if any(part.startswith("_") for part in node.module.split(".")):
+                    private.append(f"{path.name}: {node.module}")
+                private += [f"{path.name}: {node.module}.{name}" for name in names if name.startswith("_")]
+    assert not private

@@ -18,9 +18,9 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils._available_if import available_if
-from sklearn.utils.validation import _num_samples, check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_consistent_length, check_is_fitted, column_or_1d
 
 from ..audio import take_utterances
 from ..metrics import unweighted_accuracy
@@ -83,37 +83,88 @@ def _fit_and_score(member, X, y, groups, train, valid, classes):
     return _member_scores(fitted, take_utterances(X, valid), classes)
 
 
+def _is_dropped(member):
+    return isinstance(member, str) and member == "drop"
+
+
 class _Members(ClassifierMixin, BaseEstimator):
-    """Shared parts: member validation, parallel fitting, label bookkeeping."""
+    """Shared parts: members as nested parameters, member validation, parallel fitting, label
+    bookkeeping.
+
+    As in sklearn's ``VotingClassifier``, each member is a parameter under its name, and its own
+    parameters are ``<name>__<param>``: ``set_params(**{"2d-small__net__lr": 1e-4})`` tunes one
+    member (also in ``GridSearchCV``), ``set_params(<name>=estimator)`` replaces it and
+    ``set_params(<name>="drop")`` leaves it out of the fit.
+    """
+
+    def get_params(self, deep=True):
+        """Parameters of the fusion; with ``deep=True`` also every member under its name and the
+        members' parameters as ``<name>__<param>``."""
+        params = super().get_params(deep=deep)
+        if not deep:
+            return params
+        try:
+            members = dict(self.estimators)
+        except (TypeError, ValueError):  # a malformed list is fit's to report, not set_params'
+            return params
+        for name, member in members.items():
+            params[name] = member
+            if hasattr(member, "get_params"):
+                params.update({f"{name}__{key}": value
+                               for key, value in member.get_params(deep=True).items()})
+        return params
+
+    def set_params(self, **params):
+        """Set parameters: ``estimators`` first, then whole members by name, then the rest
+        (``<name>__<param>`` included)."""
+        if "estimators" in params:
+            self.estimators = params.pop("estimators")
+        try:
+            names = [name for name, _ in self.estimators]
+        except (TypeError, ValueError):
+            names = []
+        replaced = {name: params.pop(name) for name in names if name in params}
+        if replaced:
+            self.estimators = [(name, replaced.get(name, member)) for name, member in self.estimators]
+        return super().set_params(**params)
 
     def _check_members(self):
+        """The members that are not ``"drop"``, after checking the names nest as parameters."""
         if not self.estimators:
             raise ValueError("estimators must be a non-empty list of (name, classifier) pairs")
         names = [name for name, _ in self.estimators]
         if len(set(names)) != len(names):
             raise ValueError(f"member names must be unique, got {names}")
+        nested = [name for name in names if "__" in name]
+        if nested:
+            raise ValueError(f"member names must not contain '__' (it nests parameters), got {nested}")
+        taken = sorted(set(names) & set(self.get_params(deep=False)))
+        if taken:
+            raise ValueError(f"member names conflict with constructor parameters: {taken}")
+        active = [(name, member) for name, member in self.estimators if not _is_dropped(member)]
+        if not active:
+            raise ValueError("all members are 'drop': at least one must be an estimator")
+        return active
 
     def _check_y(self, X, y):
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
         if issparse(X):
             raise TypeError("sparse input is not supported: members take utterances (or dense features)")
-        n = _num_samples(X)
-        if n == 0:
-            raise ValueError("no utterances to fit (X is empty)")
         y = column_or_1d(y, warn=True)
+        check_consistent_length(X, y)
+        if len(y) == 0:
+            raise ValueError("no utterances to fit (X is empty)")
         check_classification_targets(y)
-        if len(y) != n:
-            raise ValueError(f"X has {n} utterances but y has {len(y)}")
         self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
             raise ValueError(f"y holds one class only ({y[0]!r}); a classifier needs at least 2")
         return y
 
-    def _fit_all(self, X, y, groups):
-        jobs = (delayed(_fit_member)(clone(est), X, y, groups) for _, est in self.estimators)
+    def _fit_all(self, members, X, y, groups):
+        jobs = (delayed(_fit_member)(clone(est), X, y, groups) for _, est in members)
         self.estimators_ = Parallel(n_jobs=self.n_jobs)(jobs)
-        self.named_estimators_ = dict(zip([name for name, _ in self.estimators], self.estimators_))
+        self.named_estimators_ = dict(zip([name for name, _ in members], self.estimators_))
         if len(getattr(X, "shape", ())) == 2 and not hasattr(X, "columns"):
             self.n_features_in_ = X.shape[1]
 
@@ -127,13 +178,16 @@ class ScoreFusionClassifier(_Members):
 
     Parameters
     ----------
-    estimators : list of (name, classifier)
+    estimators : list of (name, classifier or "drop")
         Members with ``predict_proba``, each taking the same X (e.g. whole pipelines from audio).
+        Each is also a parameter under its name, its own parameters ``<name>__<param>`` (as in
+        sklearn's ``VotingClassifier``); a member set to ``"drop"`` is left out.
     weights : "search" or sequence of floats, default="search"
         "search" tries every point of the simplex grid (``step``) on out-of-fold scores of
         speaker-disjoint inner folds (``cv``) and keeps the best UA (ties: nearest to uniform),
         but a mix only if it beats the best single member by ``min_gain`` (see
-        :func:`best_weights`); fixed weights (normalised to sum 1) skip the inner folds.
+        :func:`best_weights`); fixed weights (one per member, "drop" ones included; those kept
+        are normalised to sum 1) skip the inner folds.
     step : float, default=0.1
     min_gain : float, default=0.01
         Inner-fold UA a mix must gain over the best single member to be chosen; 0 is the paper's
@@ -147,10 +201,29 @@ class ScoreFusionClassifier(_Members):
 
     Attributes
     ----------
-    weights_ : ndarray (n_members,)
+    weights_ : ndarray (n_fitted_members,)
+        The weights of ``estimators_`` (members not dropped), summing to 1.
     inner_ua_ : float or None
         UA of the chosen weights on the inner folds.
-    estimators_ : list of the members refitted on all of the training data
+    estimators_ : list of the members (not dropped) refitted on all of the training data
+    named_estimators_ : dict
+        The same, by name.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.model_selection import GridSearchCV, GroupKFold
+    >>> from sklearn_ser.ensemble import ScoreFusionClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.tile(["angry", "sad"], 60)
+    >>> X = rng.normal(size=(120, 2)) + (y == "angry")[:, None]
+    >>> speakers = np.repeat(np.arange(6), 20)
+    >>> members = [("lr", LogisticRegression()), ("lr2", LogisticRegression())]
+    >>> fusion = ScoreFusionClassifier(members, weights=[0.5, 0.5])  # "search" needs speakers in fit
+    >>> search = GridSearchCV(fusion, {"lr__C": [0.1, 1.0]}, cv=GroupKFold(3))
+    >>> search.fit(X, y, groups=speakers).best_estimator_.named_estimators_["lr"].C in (0.1, 1.0)
+    True
     """
 
     def __init__(self, estimators, weights="search", step=0.1, min_gain=0.01, cv=3, n_jobs=None):
@@ -162,21 +235,28 @@ class ScoreFusionClassifier(_Members):
         self.n_jobs = n_jobs
 
     def fit(self, X, y, groups=None):
-        self._check_members()
+        members = self._check_members()
         y = self._check_y(X, y)
         groups = speakers_of(X, groups)
         if isinstance(self.weights, str) and self.weights == "search":
-            self.weights_, self.inner_ua_ = self._search(X, y, groups)
+            self.weights_, self.inner_ua_ = self._search(members, X, y, groups)
         else:
-            w = np.asarray(self.weights, dtype=float)
-            if w.shape != (len(self.estimators),) or (w < 0).any() or w.sum() <= 0:
-                raise ValueError(f"weights must be 'search' or {len(self.estimators)} non-negative "
-                                 f"numbers with a positive sum, got {self.weights!r}")
-            self.weights_, self.inner_ua_ = w / w.sum(), None
-        self._fit_all(X, y, groups)
+            self.weights_, self.inner_ua_ = self._fixed_weights(), None
+        self._fit_all(members, X, y, groups)
         return self
 
-    def _search(self, X, y, groups):
+    def _fixed_weights(self):
+        """``weights`` (one per member, "drop" ones included) of the kept members, summing to 1."""
+        w = np.asarray(self.weights, dtype=float)
+        if w.shape != (len(self.estimators),) or (w < 0).any() or w.sum() <= 0:
+            raise ValueError(f"weights must be 'search' or {len(self.estimators)} non-negative "
+                             f"numbers with a positive sum, got {self.weights!r}")
+        kept = w[[not _is_dropped(member) for _, member in self.estimators]]
+        if kept.sum() <= 0:
+            raise ValueError(f"the members not dropped all have weight 0: {self.weights!r}")
+        return kept / kept.sum()
+
+    def _search(self, members, X, y, groups):
         if groups is None and isinstance(self.cv, int):
             raise ValueError(
                 "searching fusion weights needs speakers for speaker-disjoint inner folds: pass "
@@ -188,11 +268,11 @@ class ScoreFusionClassifier(_Members):
             for train, valid in splits:
                 check_speaker_disjoint(groups, train, valid)
         jobs = (delayed(_fit_and_score)(clone(est), X, y, groups, train, valid, self.classes_)
-                for _, est in self.estimators for train, valid in splits)
+                for _, est in members for train, valid in splits)
         fold_scores = Parallel(n_jobs=self.n_jobs)(jobs)
         order = np.concatenate([valid for _, valid in splits])
-        scores = np.empty((len(self.estimators), len(order), len(self.classes_)))
-        for m in range(len(self.estimators)):
+        scores = np.empty((len(members), len(order), len(self.classes_)))
+        for m in range(len(members)):
             scores[m] = np.concatenate(fold_scores[m * len(splits):(m + 1) * len(splits)])
         return best_weights(scores, y[order], self.classes_, self.step, self.min_gain)
 
@@ -242,11 +322,25 @@ class FeatureFusionClassifier(_Members):
 
     Parameters
     ----------
-    estimators : list of (name, classifier)
+    estimators : list of (name, classifier or "drop")
+        Members, as in :class:`ScoreFusionClassifier` (nested parameters ``<name>__<param>``,
+        ``"drop"`` leaves one out).
     classifier : sklearn classifier, default=StandardScaler + LinearSVC (the paper's linear SVM)
         with Platt-scaled probabilities
     n_jobs : int, default=None
         Members fitted in parallel.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn_ser.ensemble import FeatureFusionClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.tile(["angry", "sad"], 60)
+    >>> X = rng.normal(size=(120, 2)) + (y == "angry")[:, None]
+    >>> fusion = FeatureFusionClassifier([("lr", LogisticRegression()), ("lr2", LogisticRegression())])
+    >>> fusion.set_params(lr2__C=0.1).fit(X, y).fused_features(X).shape  # 2 class scores per member
+    (120, 4)
     """
 
     def __init__(self, estimators, classifier=None, n_jobs=None):
@@ -255,9 +349,9 @@ class FeatureFusionClassifier(_Members):
         self.n_jobs = n_jobs
 
     def fit(self, X, y, groups=None):
-        self._check_members()
+        members = self._check_members()
         y = self._check_y(X, y)
-        self._fit_all(X, y, speakers_of(X, groups))
+        self._fit_all(members, X, y, speakers_of(X, groups))
         self.classifier_ = clone(self.classifier if self.classifier is not None else _linear_svm())
         self.classifier_.fit(self.fused_features(X), y)
         return self

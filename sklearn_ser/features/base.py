@@ -129,4 +129,6 @@ class UtteranceTransformer(TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.requires_fit = bool(getattr(self, "speaker_norm", False))
+        # float32 whatever the input (DESIGN §4); ragged: an object array of float32 stacks
+        tags.transformer_tags.preserves_dtype = [] if getattr(self, "_ragged", False) else ["float32"]
         return tags

@@ -66,3 +66,8 @@ class BinStandardScaler(TransformerMixin, BaseEstimator):
                              f"{self.n_features_in_} features as input (sample shape {X.shape[1:]}, "
                              f"fitted on {self.sample_shape_})")
         return (X - self.mean_) / self.scale_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float32"]  # features are float32 (DESIGN §4)
+        return tags

@@ -104,4 +104,6 @@ class FrameWindows(TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.requires_fit = False
+        tags.no_validation = True  # stateless reshaping of the frames an upstream step made
+        tags.transformer_tags.preserves_dtype = []  # ragged out: an object array of float32 stacks
         return tags
