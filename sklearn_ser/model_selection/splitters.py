@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
-from sklearn.model_selection._split import BaseCrossValidator
+from sklearn.model_selection import BaseCrossValidator
 from sklearn.utils import check_random_state
 
 
