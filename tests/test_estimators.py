@@ -226,9 +226,30 @@ def test_training_batches_are_shuffled_even_when_the_data_come_sorted_by_class()
 def test_a_net_saturated_on_the_wrong_class_still_gets_a_gradient():
     net = SERNetClassifier(FrameDNN, verbose=0).initialize()
     logits = torch.tensor([[40.0, 0.0]], requires_grad=True)  # true class 1 at p = 4e-18
-    net.get_loss(torch.softmax(logits, -1), torch.tensor([1]), training=True).backward()
-    # d(-log p_1)/d logits = p - onehot(1) = (1, -1): a clamp at 1e-7 would make it (0, 0)
+    net.get_loss(logits, torch.tensor([1]), training=True).backward()
+    # d(-log p_1)/d logits = p - onehot(1) = (1, -1): a loss on clamped probabilities gives (0, 0)
     torch.testing.assert_close(logits.grad, torch.tensor([[1.0, -1.0]]))
+
+
+def test_modules_give_logits_the_loss_is_cross_entropy_and_predict_proba_their_softmax():
+    X, y, groups = _blobs()
+    X = X.astype(np.float32)
+    net = SERNetClassifier(FrameDNN, max_epochs=2, verbose=0).fit(X, y, groups=groups)
+    assert isinstance(net.criterion_, torch.nn.CrossEntropyLoss)
+    with torch.no_grad():
+        logits = net.module_.eval()(torch.as_tensor(X))
+    np.testing.assert_allclose(net.predict_proba(X), logits.softmax(-1).numpy(), rtol=1e-5, atol=1e-7)
+    # a module with logits per step: the loss is every step's cross-entropy with its utterance's label
+    steps = torch.randn(5, 3, 2)
+    labels = torch.tensor([0, 1, 1, 0, 1])
+    expected = torch.nn.functional.cross_entropy(steps.reshape(15, 2), labels.repeat_interleave(3))
+    torch.testing.assert_close(net.get_loss(steps, labels), expected)
+    frames = X.reshape(-1, 2, 4)
+    stepper = SERStepNetClassifier(FrameDNN, max_epochs=2, verbose=0).fit(frames, y, groups=groups)
+    with torch.no_grad():
+        step_logits = stepper.module_.eval()(torch.as_tensor(frames))
+    np.testing.assert_allclose(stepper.predict_segment_proba(frames), step_logits.softmax(-1).numpy(),
+                               rtol=1e-5, atol=1e-7)
 
 
 def test_refit_trains_a_fresh_net_on_every_speaker_for_the_best_epochs():

@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import inspect
+import math
 import numbers
 import warnings
 
@@ -69,6 +70,9 @@ class SERNetClassifier(NeuralNetClassifier):
     """A skorch classifier for a SER network: string labels, probabilities per utterance, and early
     stopping on a speaker-disjoint validation split.
 
+    The module ends in logits (DESIGN §2): the loss is ``torch.nn.CrossEntropyLoss`` and
+    ``predict_proba`` is their softmax.
+
     Speakers reach the split through ``fit(X, y, groups=speakers)``, by either of scikit-learn's
     paths: without metadata routing, ``pipe.fit(X, y, net__groups=speakers)`` in a Pipeline and
     ``params={"net__groups": speakers}`` in ``cross_validate`` (sliced per fold); with
@@ -129,7 +133,7 @@ class SERNetClassifier(NeuralNetClassifier):
     __metadata_request__fit = {"groups": UNUSED}
     __metadata_request__partial_fit = {"groups": UNUSED}
 
-    def __init__(self, module, *args, criterion=torch.nn.NLLLoss, optimizer=torch.optim.Adam,
+    def __init__(self, module, *args, criterion=torch.nn.CrossEntropyLoss, optimizer=torch.optim.Adam,
                  lr=3e-3, batch_size=128, max_epochs=20, train_split=SpeakerValidSplit(0.2),
                  patience=5, class_weight=None, augment=None, refit=False, random_state=0, **kwargs):
         # skorch's DataLoader keeps the data's order; corpora come sorted by speaker and segments
@@ -173,14 +177,10 @@ class SERNetClassifier(NeuralNetClassifier):
         return self
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        if y_pred.ndim == 3:  # a posterior per step: every step learns its utterance's label
+        if y_pred.ndim == 3:  # logits per step: every step learns its utterance's label
             steps = y_pred.shape[1]
             y_pred, y_true = y_pred.reshape(-1, y_pred.shape[-1]), y_true.repeat_interleave(steps)
-        # The modules output probabilities; NLLLoss wants their log. The clamp only guards log(0):
-        # a clamp at, say, 1e-7 would zero the gradient of every sample whose true class fell
-        # below it, so a net that saturated on the wrong class could never climb back.
-        return super(NeuralNetClassifier, self).get_loss(
-            torch.log(y_pred.clamp_min(torch.finfo(y_pred.dtype).tiny)), y_true, X=X, training=training)
+        return super().get_loss(y_pred, y_true, X=X, training=training)
 
     def train_step_single(self, batch, **fit_params):
         # skorch runs this on training batches only: validation and prediction see the data as is
@@ -325,11 +325,14 @@ class SERNetClassifier(NeuralNetClassifier):
 
     def infer(self, x, groups=None, **fit_params):
         # skorch hands every fit parameter to forward as well; the speakers are the split's only
-        posteriors = super().infer(x, **fit_params)
+        logits = super().infer(x, **fit_params)
         validated = getattr(self, "validated_module_", None)
         if validated is None or self.module_.training:
-            return posteriors
-        return (posteriors + validated(to_tensor(x, device=self.device), **fit_params)) / 2
+            return logits
+        # refit="average": the logits of the two nets' mean posterior, log((p + q) / 2), whose
+        # softmax (predict_proba) is that mean: posteriors average, logits would not
+        other = validated(to_tensor(x, device=self.device), **fit_params)
+        return torch.logaddexp(logits.log_softmax(-1), other.log_softmax(-1)) - math.log(2)
 
     @property
     def classes_(self):
@@ -355,10 +358,11 @@ class SERNetClassifier(NeuralNetClassifier):
 
 
 class SERStepNetClassifier(SERNetClassifier):
-    """A :class:`SERNetClassifier` for networks that output a posterior per step or segment
+    """A :class:`SERNetClassifier` for networks that output logits per step or segment
     ``(batch, steps, n_classes)`` (Kim's 3D-CNN-DNN-ELM network, an LSTM over frames): every step
-    is trained on its utterance's label; ``predict_proba`` averages the steps of an utterance, and
-    :meth:`predict_segment_proba` returns them for :class:`~sklearn_ser.ensemble.FunctionalsELM`.
+    is trained on its utterance's label. :meth:`predict_segment_proba` returns the steps'
+    posteriors (softmax of the logits) for :class:`~sklearn_ser.ensemble.FunctionalsELM`;
+    ``predict_proba`` averages them over the steps of an utterance.
     """
 
     def predict_segment_proba(self, X):
@@ -393,8 +397,9 @@ class SegmentNetClassifier(SERNetClassifier):
     transformer such as :class:`~sklearn_ser.features.ZhangMelSegments`, or a dense
     ``(n_utterances, n_segments, ...)`` array). Every segment is trained on its utterance's label,
     with its speaker for the speaker-disjoint early stopping; ``predict_proba`` pools the segment
-    posteriors of each utterance (``pooling``), so it has one row per utterance. A module that
-    outputs a posterior per step (an LSTM over frames) has its steps treated as segments too.
+    posteriors (softmax of the module's logits) of each utterance (``pooling``), so it has one row
+    per utterance. A module that outputs logits per step (an LSTM over frames) has its steps
+    treated as segments too.
 
     Parameters
     ----------
