@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import numpy as np
-from skorch.dataset import ValidSplit
 from sklearn.model_selection import BaseCrossValidator, GroupShuffleSplit
 
 from .splitters import _check_groups
@@ -36,7 +35,7 @@ class SpeakerHoldout(BaseCrossValidator):
 
     Examples
     --------
-    >>> from sklearn_ser.model_selection.validation import SpeakerHoldout
+    >>> from sklearn_ser.model_selection import SpeakerHoldout
     >>> [valid.tolist() for _, valid in SpeakerHoldout(0.5, random_state=0).split(
     ...     [0] * 4, groups=["a", "a", "b", "b"])]
     [[2, 3]]
@@ -56,14 +55,14 @@ class SpeakerHoldout(BaseCrossValidator):
         return 1
 
 
-class SpeakerValidSplit(ValidSplit):
+class SpeakerValidSplit:
     """skorch ``train_split`` that holds out whole speakers for validation: skorch's
     :class:`~skorch.dataset.ValidSplit` over a :class:`SpeakerHoldout`.
 
     Pass speakers at fit: ``net.fit(X, y, groups=speakers)`` (through a Pipeline:
-    ``pipe.fit(X, y, net__groups=speakers)``, or ``groups`` routed to it under metadata routing);
-    skorch forwards them here. Refuses to split without them, because a random utterance split
-    would put a speaker on both sides.
+    ``pipe.fit(X, y, net__groups=speakers)``, or ``groups`` routed to it under metadata routing:
+    skorch routes to a ``train_split``'s ``cv``); skorch forwards them here. Refuses to split
+    without them, because a random utterance split would put a speaker on both sides.
 
     Parameters
     ----------
@@ -73,16 +72,19 @@ class SpeakerValidSplit(ValidSplit):
         None with its own ``random_state``; used by another net, None is unseeded.
     """
 
-    stratified = False  # ValidSplit's: speakers, not classes, decide the split
-
-    def __init__(self, valid_fraction=0.2, random_state=None):  # no super().__init__: cv is derived
+    def __init__(self, valid_fraction=0.2, random_state=None):
         self.valid_fraction = valid_fraction
         self.random_state = random_state
 
     @property
     def cv(self):
-        """The splitter skorch splits with and routes ``groups`` to."""
+        """The splitter skorch routes ``groups`` to and splits with."""
         return SpeakerHoldout(self.valid_fraction, self.random_state)
+
+    def __call__(self, dataset, y=None, groups=None):
+        from skorch.dataset import ValidSplit  # torch only once a net splits
+
+        return ValidSplit(self.cv)(dataset, y, groups=groups)
 
     def __repr__(self):
         return f"SpeakerValidSplit(valid_fraction={self.valid_fraction}, random_state={self.random_state})"
