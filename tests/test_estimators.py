@@ -364,3 +364,5 @@ def test_segment_classifier_partial_fit_trains_on_segments():
     net = SegmentNetClassifier(FrameDNN, max_epochs=5, batch_size=16, train_split=None, verbose=0)
     net.partial_fit(X, y).partial_fit(X, y)
     assert len(net.history) == 10 and (net.predict(X) == y).mean() > 0.9
+    with pytest.raises(ValueError, match="requires y to be passed"):
+        SegmentNetClassifier(FrameDNN).fit(X, None)

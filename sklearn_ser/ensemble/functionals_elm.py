@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.utils import check_consistent_length
 from sklearn.utils.validation import check_is_fitted
 
 from ..audio import take_utterances
@@ -54,6 +55,9 @@ class FunctionalsELM(ClassifierMixin, BaseEstimator):
                           for p in self.estimator_.predict_segment_proba(X)])
 
     def fit(self, X, y, groups=None):
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
+        check_consistent_length(X, y)  # take_utterances would cut a longer X silently
         y = np.asarray(y)
         inner_idx = elm_idx = np.arange(len(y))
         if self.elm_fraction:

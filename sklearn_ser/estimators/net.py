@@ -430,6 +430,8 @@ class SegmentNetClassifier(SERNetClassifier):
 
     def _segments(self, X, y, groups):
         """The stacked segments, each with its utterance's label and speaker."""
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
         segments, owners = self._stack(X)
         y = np.asarray(y)
         if len(y) != len(X):

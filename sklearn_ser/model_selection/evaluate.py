@@ -179,6 +179,8 @@ def evaluate(estimator, X, y, groups=None, cv="loso", n_jobs=None, precompute=Tr
     X, y : utterances (DESIGN §1) and their labels
     groups : array-like, optional
         Speaker of each utterance; taken from ``X["speaker"]`` when X is a DataFrame and this is None.
+        They also reach the estimator's steps that request them (a net's validation split), with
+        scikit-learn's metadata routing on or off: see :func:`speaker_fit_params`.
     cv : "loso", "kfold:N" or a splitter taking groups, default="loso"
     n_jobs : int, default=None
         Folds fitted in parallel through joblib.
