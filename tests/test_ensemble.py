@@ -48,3 +48,11 @@ def test_functionals_elm_on_segment_posteriors():
     assert model.predict_proba(X[:3]).shape == (3, 3)
     with pytest.raises(ValueError, match="groups=speakers"):
         FunctionalsELM(_SegmentModel(), elm_fraction=0.3).fit(X, y)
+
+
+def test_functionals_elm_refuses_a_missing_y_and_an_x_of_another_length():
+    X = np.zeros((6, 2, 3))
+    with pytest.raises(ValueError, match="requires y to be passed"):
+        FunctionalsELM(_SegmentModel()).fit(X, None)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        FunctionalsELM(_SegmentModel()).fit(X, ["a", "b"] * 2)  # not cut to the first 4 silently

@@ -1,5 +1,6 @@
 """The skorch wrappers: speaker-disjoint early stopping, labels, persistence (sklearn's
 estimator checks are in test_common.py)."""
+import copy
 import pickle
 import subprocess
 import sys
@@ -7,9 +8,11 @@ import sys
 import joblib
 import numpy as np
 import pytest
+import sklearn
 import torch
 
 from sklearn_ser.estimators import SERNetClassifier, SERStepNetClassifier
+from sklearn_ser.model_selection import SpeakerValidSplit, speaker_validation_split
 from sklearn_ser.nets import FrameDNN, SequenceLSTM, Zhang1DCNN
 
 
@@ -41,7 +44,14 @@ def test_learns_string_labels_and_infers_module_sizes():
     assert net.embed(X).shape == (len(X), 256)
 
 
-def test_early_stopping_validates_on_held_out_speakers_only():
+@pytest.fixture(params=[False, True], ids=["routing-off", "routing-on"])
+def routing(request):
+    """Runs a test with scikit-learn's metadata routing off and on."""
+    with sklearn.config_context(enable_metadata_routing=request.param):
+        yield request.param
+
+
+def test_early_stopping_validates_on_held_out_speakers_only(routing):
     X, y, groups = _blobs()
     seen = {}
 
@@ -55,6 +65,28 @@ def test_early_stopping_validates_on_held_out_speakers_only():
     assert not set(groups[seen["train"]]) & set(groups[seen["valid"]])
     assert len(set(groups[seen["valid"]])) == 2  # 20 % of 12 speakers
     assert "valid_loss" in net.history[-1]
+
+
+def test_random_state_draws_the_held_out_speakers():
+    X, y, groups = _blobs()
+    held_out = {}
+
+    class Spy(SERNetClassifier):
+        def get_split_datasets(self, X, y=None, groups=None, **fit_params):
+            train, valid = super().get_split_datasets(X, y, groups=groups, **fit_params)
+            held_out[self.random_state, repr(self.train_split)] = set(groups[valid.indices])
+            return train, valid
+
+    default = repr(SpeakerValidSplit())
+    for seed in (0, 1):
+        Spy(FrameDNN, max_epochs=1, verbose=0, random_state=seed).fit(X, y, groups=groups)
+    assert held_out[0, default] != held_out[1, default]
+    # random_state=0 holds out the speakers every net held out before the split followed it
+    assert held_out[0, default] == set(groups[speaker_validation_split(groups, 0.2, random_state=0)[1]])
+    # a split seeded by the caller keeps its own seed
+    own = SpeakerValidSplit(0.2, random_state=1)
+    Spy(FrameDNN, max_epochs=1, verbose=0, random_state=0, train_split=own).fit(X, y, groups=groups)
+    assert held_out[0, repr(own)] == held_out[1, default]
 
 
 def test_without_speakers_it_warns_and_does_not_validate():
@@ -101,7 +133,7 @@ def test_step_classifier_trains_every_step_and_averages():
     assert (net.predict(X) == y).mean() > 0.9
 
 
-def test_segment_classifier_trains_on_segments_and_pools_per_utterance():
+def test_segment_classifier_trains_on_segments_and_pools_per_utterance(routing):
     from sklearn_ser.estimators import SegmentNetClassifier, pool_posteriors
     from sklearn_ser.features import ragged
 
@@ -177,9 +209,30 @@ def test_training_batches_are_shuffled_even_when_the_data_come_sorted_by_class()
 def test_a_net_saturated_on_the_wrong_class_still_gets_a_gradient():
     net = SERNetClassifier(FrameDNN, verbose=0).initialize()
     logits = torch.tensor([[40.0, 0.0]], requires_grad=True)  # true class 1 at p = 4e-18
-    net.get_loss(torch.softmax(logits, -1), torch.tensor([1]), training=True).backward()
-    # d(-log p_1)/d logits = p - onehot(1) = (1, -1): a clamp at 1e-7 would make it (0, 0)
+    net.get_loss(logits, torch.tensor([1]), training=True).backward()
+    # d(-log p_1)/d logits = p - onehot(1) = (1, -1): a loss on clamped probabilities gives (0, 0)
     torch.testing.assert_close(logits.grad, torch.tensor([[1.0, -1.0]]))
+
+
+def test_modules_give_logits_the_loss_is_cross_entropy_and_predict_proba_their_softmax():
+    X, y, groups = _blobs()
+    X = X.astype(np.float32)
+    net = SERNetClassifier(FrameDNN, max_epochs=2, verbose=0).fit(X, y, groups=groups)
+    assert isinstance(net.criterion_, torch.nn.CrossEntropyLoss)
+    with torch.no_grad():
+        logits = net.module_.eval()(torch.as_tensor(X))
+    np.testing.assert_allclose(net.predict_proba(X), logits.softmax(-1).numpy(), rtol=1e-5, atol=1e-7)
+    # a module with logits per step: the loss is every step's cross-entropy with its utterance's label
+    steps = torch.randn(5, 3, 2)
+    labels = torch.tensor([0, 1, 1, 0, 1])
+    expected = torch.nn.functional.cross_entropy(steps.reshape(15, 2), labels.repeat_interleave(3))
+    torch.testing.assert_close(net.get_loss(steps, labels), expected)
+    frames = X.reshape(-1, 2, 4)
+    stepper = SERStepNetClassifier(FrameDNN, max_epochs=2, verbose=0).fit(frames, y, groups=groups)
+    with torch.no_grad():
+        step_logits = stepper.module_.eval()(torch.as_tensor(frames))
+    np.testing.assert_allclose(stepper.predict_segment_proba(frames), step_logits.softmax(-1).numpy(),
+                               rtol=1e-5, atol=1e-7)
 
 
 def test_refit_trains_a_fresh_net_on_every_speaker_for_the_best_epochs():
@@ -228,3 +281,71 @@ def test_refit_average_predicts_the_mean_of_the_early_stopped_and_refitted_nets(
     assert not hasattr(both.set_params(refit=True).fit(X, y, groups=groups), "validated_module_")
     with pytest.raises(ValueError, match="refit must be one of"):
         SERNetClassifier(FrameDNN, refit="mean", **kwargs).fit(X, y, groups=groups)
+
+
+def test_fitting_leaves_torch_global_generator_as_it_was():
+    X, y, groups = _blobs()
+    torch.manual_seed(1)
+    expected = torch.rand(3)
+    for train in (lambda net: net.fit(X, y, groups=groups), lambda net: net.partial_fit(X, y, groups=groups)):
+        torch.manual_seed(1)
+        train(SERNetClassifier(FrameDNN, module__dropout=0.2, max_epochs=3, refit=True, verbose=0))
+        torch.testing.assert_close(torch.rand(3), expected, rtol=0, atol=0)
+
+
+def test_nets_trained_in_turns_train_as_they_do_alone():
+    X, y, groups = _blobs()
+
+    def net(seed):
+        return SERNetClassifier(FrameDNN, module__dropout=0.2, max_epochs=2, verbose=0, random_state=seed)
+
+    alone = net(1).partial_fit(X, y, groups=groups).partial_fit(X, y, groups=groups).predict_proba(X)
+    a, b = net(1), net(2)
+    torch.manual_seed(123)  # whatever the global generator holds
+    a.partial_fit(X, y, groups=groups)
+    b.partial_fit(X, y, groups=groups)
+    torch.rand(5)
+    a.partial_fit(X, y, groups=groups)
+    np.testing.assert_array_equal(a.predict_proba(X), alone)
+    # the same random_state repeats a fit bit for bit; another gives another fit
+    np.testing.assert_array_equal(net(2).fit(X, y, groups=groups).predict_proba(X),
+                                  net(2).fit(X, y, groups=groups).predict_proba(X))
+    assert not np.allclose(net(2).fit(X, y, groups=groups).predict_proba(X),
+                           net(3).fit(X, y, groups=groups).predict_proba(X))
+
+
+def test_partial_fit_learns_the_labels_on_a_fresh_net_and_keeps_them():
+    X, y, _ = _blobs()
+    net = SERNetClassifier(FrameDNN, max_epochs=3, batch_size=32, train_split=None, verbose=0)
+    net.partial_fit(X, y)  # a fresh net: labels and module sizes as fit learns them
+    assert list(net.classes_) == ["angry", "neutral", "sad"] and net.n_features_in_ == 8
+    assert net.module_.output.out_features == 3 and net.module_.hidden[0].in_features == 8
+    weights = copy.deepcopy(net.module_.state_dict())
+    net.partial_fit(X[::2], y[::2])  # continues: same labels, same module
+    assert len(net.history) == 6 and list(net.classes_) == ["angry", "neutral", "sad"]
+    assert not torch.equal(weights["output.weight"], net.module_.output.weight)
+    assert (net.predict(X) == y).mean() > 0.8
+    with pytest.raises(ValueError, match=r"labels \['bored'\] were not among the classes"):
+        net.partial_fit(X, np.where(y == "sad", "bored", y))
+    with pytest.raises(ValueError, match="X has 5 features, but SERNetClassifier is expecting 8"):
+        net.partial_fit(X[:, :5], y)
+    # classes names labels the first batch lacks
+    first = SERNetClassifier(FrameDNN, max_epochs=1, train_split=None, verbose=0)
+    first.partial_fit(X[y != "sad"], y[y != "sad"], classes=["angry", "neutral", "sad"])
+    assert list(first.classes_) == ["angry", "neutral", "sad"] and first.module_.output.out_features == 3
+    first.partial_fit(X[y == "sad"], y[y == "sad"])
+
+
+def test_segment_classifier_partial_fit_trains_on_segments():
+    from sklearn_ser.estimators import SegmentNetClassifier
+    from sklearn_ser.features import ragged
+
+    rng = np.random.default_rng(0)
+    y = np.repeat(["a", "b"], 20)
+    X = ragged([rng.standard_normal((rng.integers(2, 5), 6)).astype(np.float32) + (1 if c == "a" else -1)
+                for c in y])
+    net = SegmentNetClassifier(FrameDNN, max_epochs=5, batch_size=16, train_split=None, verbose=0)
+    net.partial_fit(X, y).partial_fit(X, y)
+    assert len(net.history) == 10 and (net.predict(X) == y).mean() > 0.9
+    with pytest.raises(ValueError, match="requires y to be passed"):
+        SegmentNetClassifier(FrameDNN).fit(X, None)

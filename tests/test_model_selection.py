@@ -4,10 +4,12 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+import sklearn
 from scipy.stats import wilcoxon
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
+from sklearn.model_selection import GridSearchCV, cross_validate
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_ser.model_selection import (
@@ -209,3 +211,100 @@ def test_single_class_in_fit_is_refused(small_corpus):
     X = small_corpus.iloc[:6]
     with pytest.raises(ValueError, match="class"):
         get_system("baseline").fit(X, ["sad"] * 6)
+
+
+SPLITS = []  # (train speakers, validation speakers) of every net fit, recorded by SplitSpy
+
+
+def _split_spy():
+    from sklearn_ser.estimators import SERStepNetClassifier
+
+    class SplitSpy(SERStepNetClassifier):
+        def get_split_datasets(self, X, y=None, groups=None, **fit_params):
+            train, valid = super().get_split_datasets(X, y, groups=groups, **fit_params)
+            SPLITS.append((set(groups[train.indices]), set(groups[valid.indices])))
+            return train, valid
+
+    return SplitSpy
+
+
+def _speaker_frames(n_speakers=8, n_per=12, seed=0):
+    """Frame sequences (n, 4 steps, 6 features) whose mean carries one of three labels."""
+    rng = np.random.default_rng(seed)
+    y = np.tile(["angry", "neutral", "sad"], n_speakers * n_per // 3)
+    shift = pd.Series(y).map({"angry": 1.0, "neutral": 0.0, "sad": -1.0}).to_numpy()
+    X = rng.standard_normal((len(y), 4, 6)).astype(np.float32) + shift[:, None, None].astype(np.float32)
+    return X, y, np.repeat([f"s{i}" for i in range(n_speakers)], n_per)
+
+
+def _tiny_net(elm=False):
+    from sklearn_ser.ensemble import FunctionalsELM
+    from sklearn_ser.nets import FrameDNN
+
+    net = _split_spy()(FrameDNN, module__n_hidden=8, max_epochs=2, batch_size=32, verbose=0)
+    return Pipeline([("net", FunctionalsELM(net) if elm else net)])
+
+
+def _check_speakers_held_out(splits, groups, test_sets):
+    assert len(splits) == len(test_sets)
+    for (train_spk, valid_spk), test in zip(splits, test_sets):
+        assert valid_spk and not train_spk & valid_spk  # the net validated, on its own speakers
+        assert not (train_spk | valid_spk) & set(groups[test])
+
+
+ROUTING = pytest.mark.parametrize("routing", [False, True], ids=["routing-off", "routing-on"])
+
+
+@ROUTING
+@pytest.mark.parametrize("elm", [False, True], ids=["net", "functionals-elm"])
+def test_cross_validate_hands_speakers_to_the_net_and_its_validation_split(routing, elm):
+    X, y, groups = _speaker_frames()
+    SPLITS.clear()
+    with sklearn.config_context(enable_metadata_routing=routing):
+        # routing on: the net (and FunctionalsELM) request groups by default, as group splitters do
+        params = {"groups": groups} if routing else {"net__groups": groups}
+        result = cross_validate(_tiny_net(elm), X, y, groups=None if routing else groups,
+                                cv=LeaveOneSpeakerOut(["s0", "s1", "s2"]), params=params,
+                                return_indices=True)
+    _check_speakers_held_out(SPLITS, groups, result["indices"]["test"])
+
+
+@ROUTING
+def test_grid_search_hands_speakers_to_the_net(routing):
+    X, y, groups = _speaker_frames()
+    SPLITS.clear()
+    search = GridSearchCV(_tiny_net(), {"net__lr": [1e-3, 1e-2]}, cv=SpeakerKFold(n_splits=2), refit=False)
+    with sklearn.config_context(enable_metadata_routing=routing):
+        if routing:
+            search.estimator.named_steps["net"].set_fit_request(groups=True)
+            search.fit(X, y, groups=groups)
+        else:
+            search.fit(X, y, groups=groups, net__groups=groups)
+    tests = [test for _, test in SpeakerKFold(n_splits=2).split(X, y, groups)] * 2
+    _check_speakers_held_out(SPLITS, groups, tests)
+
+
+@ROUTING
+@pytest.mark.parametrize("elm", [False, True], ids=["net", "functionals-elm"])
+def test_evaluate_hands_speakers_to_the_net_in_both_routing_modes(routing, elm):
+    X, y, groups = _speaker_frames()
+    SPLITS.clear()
+    with sklearn.config_context(enable_metadata_routing=routing):
+        report = evaluate(_tiny_net(elm), X, y, groups=groups, cv="loso:s0,s1")
+    tests = [np.flatnonzero(groups == s) for s in ("s0", "s1")]
+    _check_speakers_held_out(SPLITS, groups, tests)
+    assert len(report.per_fold) == 2
+
+
+@ROUTING
+def test_speaker_fit_params_follow_the_fit_requests(routing):
+    from sklearn_ser.model_selection.evaluate import speaker_fit_params
+
+    groups = np.array(["a", "b"])
+    with sklearn.config_context(enable_metadata_routing=routing):
+        net = _tiny_net()
+        assert list(speaker_fit_params(net, groups)) == (["groups"] if routing else ["net__groups"])
+        assert list(speaker_fit_params(net.named_steps["net"], groups)) == ["groups"]
+        assert speaker_fit_params(make_pipeline(StandardScaler(), LogisticRegression()), groups) == {}
+        net.set_params(net__train_split=None)  # no validation split: no speakers wanted
+        assert speaker_fit_params(net, groups) == {}

@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from sklearn_ser.nets import (
-    CNN1DLSTM, CNN2DLSTM, FrameDNN, Kim3DCNN, Kim3DCNNSteps, SequenceLSTM, count_parameters,
+    CNN1DLSTM, CNN2DLSTM, FrameDNN, Kim3DCNN, Kim3DCNNSteps, SequenceLSTM, Zhang1DCNN, Zhang3DCNN,
+    ZhangAlexNet, count_parameters,
 )
 
 TABLE4 = [  # (network, Table 4 count)
@@ -40,7 +41,7 @@ def test_output_shapes_and_flattened_sizes():
     x = torch.randn(3, 10, 10, 256)
     net = Kim3DCNN()
     assert net.features(x.unsqueeze(1)).shape == (3, 4, 2, 2, 64)
-    assert net(x).shape == (3, 4) and torch.allclose(net(x).sum(1), torch.ones(3))
+    assert net(x).shape == (3, 4)
     steps = Kim3DCNNSteps()
     assert steps.features(x.unsqueeze(1)).shape == (3, 4, 10, 2, 64)  # L is not pooled
     assert steps(x).shape == (3, 10, 4) and steps.embed(x).shape == (3, 10, 512)
@@ -48,6 +49,33 @@ def test_output_shapes_and_flattened_sizes():
     assert CNN1DLSTM()(torch.randn(2, 20, 1600)).shape == (2, 4)
     assert SequenceLSTM()(torch.randn(2, 30, 32)).shape == (2, 30, 4)
     assert FrameDNN(n_features=160)(torch.randn(5, 160)).shape == (5, 4)
+
+
+LOGIT_NETS = [  # (network at a small size, input)
+    (Kim3DCNN(n_layers=2, kernel=(2, 2, 8), n_hidden=16, input_shape=(10, 10, 32)), (3, 10, 10, 32)),
+    (Kim3DCNNSteps(n_layers=2, kernel=(2, 2, 8), n_hidden=16, input_shape=(10, 10, 32)), (3, 10, 10, 32)),
+    (FrameDNN(n_features=6, n_hidden=8), (3, 6)),
+    (FrameDNN(n_features=6, n_hidden=8), (3, 5, 6)),
+    (SequenceLSTM(n_features=6, n_cells=8), (3, 5, 6)),
+    (CNN1DLSTM(samples=1600, n_filters=(4, 4), n_cells=8), (2, 3, 1600)),
+    (CNN2DLSTM(n_cells=8, input_shape=(4, 16, 16)), (3, 4, 16, 16)),
+    (CNN2DLSTM(n_cells=8, dnn=True, n_hidden=8, input_shape=(4, 16, 16)), (3, 4, 16, 16)),
+    (Zhang1DCNN(n_hidden=(16, 8)), (3, 625)),
+    (ZhangAlexNet(input_size=None, widths=(8, 8, 8, 8, 8), n_hidden=16, pooled=1), (3, 3, 64, 64)),
+    (Zhang3DCNN(filters=(4, 4), n_hidden=8), (3, 3, 4, 64, 64)),
+]
+
+
+@pytest.mark.parametrize("net, shape", LOGIT_NETS, ids=lambda v: type(v).__name__ if isinstance(v, torch.nn.Module) else str(v))
+def test_every_network_ends_in_logits(net, shape):
+    # the output layer applied to the top hidden layer: no softmax (the classifier's loss and
+    # predict_proba apply it), so any real number, per step for a per-step network
+    torch.manual_seed(0)
+    net.eval()
+    x = torch.randn(*shape)
+    output = [m for m in net.modules() if isinstance(m, torch.nn.Linear)][-1]
+    with torch.no_grad():
+        torch.testing.assert_close(net(x), output(net.embed(x)))
 
 
 def test_kernel_depth_changes_only_the_convolutions():

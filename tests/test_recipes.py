@@ -3,6 +3,7 @@ import inspect
 
 import numpy as np
 import pytest
+import sklearn
 from sklearn.model_selection import GridSearchCV, cross_validate
 from sklearn.pipeline import Pipeline
 
@@ -48,21 +49,30 @@ def test_speaker_fit_params_reach_only_nets():
     assert list(speaker_fit_params(tiny_kim_pipeline(), [1, 2])) == ["net__groups"]
 
 
-def test_cross_validate_never_validates_or_tests_on_training_speakers(small_corpus):
+ROUTING = pytest.mark.parametrize("routing", [False, True], ids=["routing-off", "routing-on"])
+
+
+@ROUTING
+def test_cross_validate_never_validates_or_tests_on_training_speakers(small_corpus, routing):
     SPLITS.clear()
     X, y, spk = small_corpus, small_corpus["label"], small_corpus["speaker"].to_numpy()
-    result = cross_validate(tiny_kim_pipeline(SpyNet), X, y, groups=spk, cv=LeaveOneSpeakerOut(),
-                            params={"net__groups": spk}, scoring=SCORING, return_indices=True)
-    assert len(SPLITS) == 6
+    # routing on: groups go to the splitter and to the net; off: each by its own name
+    speakers = dict(params={"groups": spk}) if routing else dict(groups=spk, params={"net__groups": spk})
+    with sklearn.config_context(enable_metadata_routing=routing):
+        result = cross_validate(tiny_kim_pipeline(SpyNet), X, y, cv=LeaveOneSpeakerOut(["spk00", "spk03", "spk05"]),
+                                scoring=SCORING, return_indices=True, **speakers)
+    assert len(SPLITS) == 3
     for (train_spk, valid_spk), test in zip(SPLITS, result["indices"]["test"]):
         test_spk = set(spk[test])
         assert valid_spk and not train_spk & valid_spk
         assert not (train_spk | valid_spk) & test_spk
 
 
-def test_evaluate_routes_speakers_to_the_net(small_corpus):
+@ROUTING
+def test_evaluate_routes_speakers_to_the_net(small_corpus, routing):
     SPLITS.clear()
-    report = evaluate(tiny_kim_pipeline(SpyNet), small_corpus, small_corpus["label"], cv="kfold:3")
+    with sklearn.config_context(enable_metadata_routing=routing):
+        report = evaluate(tiny_kim_pipeline(SpyNet), small_corpus, small_corpus["label"], cv="kfold:3")
     assert len(SPLITS) == 3 and all(valid for _, valid in SPLITS)
     assert 0.0 <= report.ua <= 1.0
     # the training record of each fold's net: epochs run (early stopping may cut the 3) and their time

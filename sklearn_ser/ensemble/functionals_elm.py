@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.utils import check_consistent_length
 from sklearn.utils.validation import check_is_fitted
 
 from ..audio import take_utterances
+from ..model_selection.evaluate import speaker_fit_params
 from ..model_selection.validation import speaker_validation_split
 from .elm import ELMClassifier
 
@@ -21,8 +23,11 @@ class FunctionalsELM(ClassifierMixin, BaseEstimator):
     """Wrap a segment-level probabilistic model: its posteriors over an utterance's segments (or
     steps) become Han et al.'s functionals, which ``classifier`` (an ELM by default) classifies.
 
-    ``estimator`` must have ``fit(X, y[, groups])`` and ``predict_segment_proba(X)`` returning one
+    ``estimator`` must have ``fit(X, y)`` and ``predict_segment_proba(X)`` returning one
     ``(n_segments, K)`` array per utterance (e.g. :class:`~sklearn_ser.estimators.SERStepNetClassifier`).
+    The speakers of ``fit(X, y, groups=...)`` reach it when its ``fit`` requests ``groups`` (a net
+    does; see :func:`~sklearn_ser.model_selection.evaluate.speaker_fit_params`). Like the nets,
+    it requests ``groups`` under metadata routing by default.
 
     Parameters
     ----------
@@ -36,6 +41,8 @@ class FunctionalsELM(ClassifierMixin, BaseEstimator):
     random_state : int, default=0
     """
 
+    __metadata_request__fit = {"groups": True}  # for its net's validation split, and elm_fraction
+
     def __init__(self, estimator, classifier=None, threshold=0.2, elm_fraction=None, random_state=0):
         self.estimator = estimator
         self.classifier = classifier
@@ -48,6 +55,9 @@ class FunctionalsELM(ClassifierMixin, BaseEstimator):
                           for p in self.estimator_.predict_segment_proba(X)])
 
     def fit(self, X, y, groups=None):
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
+        check_consistent_length(X, y)  # take_utterances would cut a longer X silently
         y = np.asarray(y)
         inner_idx = elm_idx = np.arange(len(y))
         if self.elm_fraction:
@@ -55,8 +65,8 @@ class FunctionalsELM(ClassifierMixin, BaseEstimator):
                 raise ValueError("elm_fraction needs the speakers: fit(X, y, groups=speakers)")
             inner_idx, elm_idx = speaker_validation_split(groups, self.elm_fraction, self.random_state)
         self.estimator_ = clone(self.estimator)
-        inner_groups = None if groups is None else np.asarray(groups)[inner_idx]
-        self.estimator_.fit(take_utterances(X, inner_idx), y[inner_idx], groups=inner_groups)
+        speakers = {} if groups is None else speaker_fit_params(self.estimator_, np.asarray(groups)[inner_idx])
+        self.estimator_.fit(take_utterances(X, inner_idx), y[inner_idx], **speakers)
         self.classifier_ = clone(self.classifier if self.classifier is not None
                                  else ELMClassifier(n_hidden=120, random_state=self.random_state))
         self.classifier_.fit(self._functionals(take_utterances(X, elm_idx)), y[elm_idx])

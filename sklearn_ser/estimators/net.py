@@ -1,8 +1,11 @@
 """skorch classifiers for the networks, with speaker-disjoint early stopping (DESIGN §1, §4)."""
 from __future__ import annotations
 
+import contextlib
 import copy
 import inspect
+import math
+import numbers
 import warnings
 
 import numpy as np
@@ -12,11 +15,13 @@ from skorch.callbacks import EarlyStopping
 from skorch.dataset import unpack_data
 from skorch.utils import to_tensor
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils import check_array
+from sklearn.utils import check_array, check_random_state
 from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.metadata_routing import UNUSED
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from ..metrics import check_known_labels
 from ..model_selection.validation import SpeakerValidSplit
 
 
@@ -31,6 +36,30 @@ class _EarlyStoppingIfValidated(EarlyStopping):
             super().on_epoch_end(net, **kwargs)
 
 
+def torch_seed(random_state, *keys):
+    """An int seed for torch from a ``random_state``: the int itself (so that ``random_state=k``
+    seeds as ``torch.manual_seed(k)`` does), else a draw from the RandomState (numpy's global one
+    for None), as scikit-learn's estimators draw theirs. ``keys`` (ints) derive further seeds."""
+    if isinstance(random_state, numbers.Integral):
+        seed = int(random_state)
+    else:
+        seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+    return int(np.random.SeedSequence([seed, *keys]).generate_state(1)[0]) if keys else seed
+
+
+@contextlib.contextmanager
+def seeded_torch(seed, device="cpu"):
+    """Torch's global generator seeded with ``seed`` inside the block and put back as it was after
+    it: initialisation, dropout and the DataLoader's shuffle draw from that generator, and no code
+    outside the block sees their draws. (Not for concurrent fits in threads of one process, which
+    share that generator.)"""
+    device = torch.device(device)
+    cuda = [torch.cuda.current_device() if device.index is None else device.index] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=cuda):
+        torch.manual_seed(seed)
+        yield
+
+
 def best_epoch(history):
     """The epoch (1-based) with the lowest validation loss, or None if the fit had no validation."""
     best = [row["epoch"] for row in history if row.get("valid_loss_best")]
@@ -41,17 +70,27 @@ class SERNetClassifier(NeuralNetClassifier):
     """A skorch classifier for a SER network: string labels, probabilities per utterance, and early
     stopping on a speaker-disjoint validation split.
 
-    Speakers reach the split through ``fit(X, y, groups=speakers)``; in a Pipeline,
-    ``pipe.fit(X, y, net__groups=speakers)``; in ``cross_validate``,
-    ``params={"net__groups": speakers}`` (sliced per fold), and :func:`~sklearn_ser.model_selection.evaluate`
-    passes them itself. Without speakers the net trains for ``max_epochs`` with no validation
-    split (and warns), rather than validate on speakers it also trains on.
+    The module ends in logits (DESIGN §2): the loss is ``torch.nn.CrossEntropyLoss`` and
+    ``predict_proba`` is their softmax.
+
+    Speakers reach the split through ``fit(X, y, groups=speakers)``, by either of scikit-learn's
+    paths: without metadata routing, ``pipe.fit(X, y, net__groups=speakers)`` in a Pipeline and
+    ``params={"net__groups": speakers}`` in ``cross_validate`` (sliced per fold); with
+    ``sklearn.set_config(enable_metadata_routing=True)``, ``groups`` passed to ``cross_validate``
+    (``params={"groups": speakers}``), ``GridSearchCV.fit`` or a Pipeline reach the net with no
+    ``set_fit_request`` needed: its validation splitter requests them, as scikit-learn's group
+    splitters do. :func:`~sklearn_ser.model_selection.evaluate` passes them itself. The module's
+    ``forward`` never sees them. Without speakers the net trains for ``max_epochs`` with no
+    validation split (and warns), rather than validate on speakers it also trains on.
 
     Parameters are skorch's (``module__*``, ``optimizer__*``, ``iterator_train__*``, ``device``,
     ``callbacks``...), with the defaults of Kim et al. 2017: Adam, ``lr=3e-3``, ``batch_size=128``,
     ``max_epochs=20``, and training batches reshuffled every epoch (``iterator_train__shuffle=True``,
     seeded by ``random_state``); plus
 
+    train_split : callable or None, default=SpeakerValidSplit(0.2)
+        skorch's ``train_split``. A :class:`~sklearn_ser.model_selection.SpeakerValidSplit`
+        without a ``random_state`` of its own draws the held-out speakers from the net's.
     patience : int, default=5
         Epochs without improvement of the validation loss before stopping (best weights kept).
     class_weight : None, "balanced" or dict {label: weight}, default=None
@@ -70,8 +109,10 @@ class SERNetClassifier(NeuralNetClassifier):
         corpus has few. ``"average"`` also keeps the early-stopped net (``validated_module_``)
         and predicts the mean of the two nets' posteriors: a two-member ensemble at no extra
         training cost, twice the inference. Without a validation split it changes nothing.
-    random_state : int or None, default=0
-        Seeds torch before initialising and training, so a fit is repeatable.
+    random_state : int, RandomState or None, default=0
+        Seeds the initialisation, the shuffling, dropout, ``augment`` and the speakers held out
+        for validation, so a fit is repeatable. Torch's global generator is seeded only for the
+        duration of a fit and restored after it: fitting a net changes no other draw.
 
     Examples
     --------
@@ -87,8 +128,13 @@ class SERNetClassifier(NeuralNetClassifier):
     (['happy', 'sad'], True)
     """
 
-    def __init__(self, module, *args, criterion=torch.nn.NLLLoss, optimizer=torch.optim.Adam,
-                 lr=3e-3, batch_size=128, max_epochs=20, train_split=SpeakerValidSplit(0.2, 0),
+    # under metadata routing the speakers go to the split's splitter (skorch's router adds it),
+    # which requests them as group splitters do; the net's own forward takes none
+    __metadata_request__fit = {"groups": UNUSED}
+    __metadata_request__partial_fit = {"groups": UNUSED}
+
+    def __init__(self, module, *args, criterion=torch.nn.CrossEntropyLoss, optimizer=torch.optim.Adam,
+                 lr=3e-3, batch_size=128, max_epochs=20, train_split=SpeakerValidSplit(0.2),
                  patience=5, class_weight=None, augment=None, refit=False, random_state=0, **kwargs):
         # skorch's DataLoader keeps the data's order; corpora come sorted by speaker and segments
         # by utterance, so unshuffled batches would hold one speaker or one label each
@@ -131,14 +177,10 @@ class SERNetClassifier(NeuralNetClassifier):
         return self
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        if y_pred.ndim == 3:  # a posterior per step: every step learns its utterance's label
+        if y_pred.ndim == 3:  # logits per step: every step learns its utterance's label
             steps = y_pred.shape[1]
             y_pred, y_true = y_pred.reshape(-1, y_pred.shape[-1]), y_true.repeat_interleave(steps)
-        # The modules output probabilities; NLLLoss wants their log. The clamp only guards log(0):
-        # a clamp at, say, 1e-7 would zero the gradient of every sample whose true class fell
-        # below it, so a net that saturated on the wrong class could never climb back.
-        return super(NeuralNetClassifier, self).get_loss(
-            torch.log(y_pred.clamp_min(torch.finfo(y_pred.dtype).tiny)), y_true, X=X, training=training)
+        return super().get_loss(y_pred, y_true, X=X, training=training)
 
     def train_step_single(self, batch, **fit_params):
         # skorch runs this on training batches only: validation and prediction see the data as is
@@ -162,17 +204,22 @@ class SERNetClassifier(NeuralNetClassifier):
         return self.iterator_train(dataset, **kwargs)
 
     def get_split_datasets(self, X, y=None, groups=None, **fit_params):
-        dataset = self.get_dataset(X, y)
+        """skorch's split, seeded from ``random_state`` (see ``train_split``); none while
+        refitting, and none, with a warning, without speakers."""
         if not self.train_split or getattr(self, "_refitting", False):
-            return dataset, None
+            return self.get_dataset(X, y), None
         if groups is None:
             warnings.warn(
                 "no speakers given (fit(X, y, groups=speakers)): training without a validation "
                 "split or early stopping, since a random split would validate on training speakers",
-                UserWarning, stacklevel=4,
+                UserWarning, stacklevel=6,
             )
-            return dataset, None
-        return self.train_split(dataset, y, groups=groups)
+            return self.get_dataset(X, y), None
+        split = self.train_split
+        if isinstance(split, SpeakerValidSplit) and split.random_state is None:
+            split = SpeakerValidSplit(split.valid_fraction, torch_seed(self.random_state))
+        dataset = self.get_dataset(X, y)
+        return split(dataset, y, groups=groups, **fit_params)
 
     def _check_X(self, X, reset):
         X = check_array(X, dtype=np.float32, allow_nd=True, accept_sparse=False)
@@ -185,51 +232,88 @@ class SERNetClassifier(NeuralNetClassifier):
                              f"{X.shape[1:]}, fitted on {self.input_shape_})")
         return X
 
-    def fit(self, X, y, groups=None, **fit_params):
+    def _learn_labels(self, X, y, classes=None):
+        """Check X and y, learn the labels (``classes`` if given), the class weights and the
+        module's sizes; return X as float32 and y encoded."""
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
         X = self._check_X(X, reset=True)
-        y = np.asarray(y)
+        y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         if len(y) != len(X):
             raise ValueError(f"X has {len(X)} samples but y has {len(y)}")
-        if len(np.unique(y)) < 2:
-            raise ValueError(f"y holds one class only ({y[0]!r}); a classifier needs at least 2")
-        self.label_encoder_ = LabelEncoder().fit(y)
+        labels = np.unique(y if classes is None else classes)
+        if len(labels) < 2:
+            raise ValueError(f"y holds one class only ({labels[0]!r}); a classifier needs at least 2")
+        self.label_encoder_ = LabelEncoder().fit(labels)
         self.class_weights_ = (None if self.class_weight is None else compute_class_weight(
             self.class_weight, classes=self.label_encoder_.classes_, y=y))
-        self._inferred_module_params = {"n_classes": len(self.label_encoder_.classes_),
-                                        "n_features": X.shape[-1], "input_shape": X.shape[1:]}
-        y_encoded = self.label_encoder_.transform(y).astype(np.int64)
+        self._inferred_module_params = {"n_classes": len(labels), "n_features": X.shape[-1],
+                                        "input_shape": X.shape[1:]}
+        return X, self._encode(y)
+
+    def _encode(self, y):
+        y = column_or_1d(y, warn=True)
+        check_known_labels(y, self.classes_)
+        return self.label_encoder_.transform(y).astype(np.int64)
+
+    def _train(self, X, y_encoded, groups=None, **fit_params):
+        """skorch's training loop on encoded labels; the speakers go in as a fit parameter, so
+        that skorch hands them to ``train_split`` (routed to its splitter under metadata routing)."""
+        speakers = {} if groups is None else {"groups": np.asarray(groups)}
+        return super().partial_fit(X, y_encoded, **speakers, **fit_params)
+
+    def fit(self, X, y, groups=None, **fit_params):
+        """Train a fresh net (labels, module sizes and class weights from X and y), early-stopped
+        on the speakers of ``groups`` held out for validation; then refit if ``refit``."""
+        X, y_encoded = self._learn_labels(X, y)
         if self.refit not in REFITS:
             raise ValueError(f"refit must be one of {REFITS}, got {self.refit!r}")
         for stale in ("validation_history_", "refit_epochs_", "validated_module_"):  # an earlier refit's
             self.__dict__.pop(stale, None)
-        if self.random_state is not None:
-            torch.manual_seed(self.random_state)
-        self._fit_groups = None if groups is None else np.asarray(groups)
-        try:
-            super().fit(X, y_encoded, **fit_params)
-        finally:
-            del self._fit_groups
-        epochs = best_epoch(self.history)
-        if self.refit and epochs is not None:
-            self._refit(X, y_encoded, epochs, **fit_params)
+        seed = torch_seed(self.random_state)
+        with seeded_torch(seed, self.device):
+            if not self.warm_start or not self.initialized_:
+                self.initialize()
+            # skorch's own fit passes _routing_method="fit" too: routing then reads fit's requests
+            self._train(X, y_encoded, groups, _routing_method="fit", **fit_params)
+            epochs = best_epoch(self.history)
+            if self.refit and epochs is not None:
+                self._refit(X, y_encoded, epochs, seed, **fit_params)
         return self
 
-    def _refit(self, X, y_encoded, epochs, **fit_params):
+    def partial_fit(self, X, y, classes=None, groups=None, **fit_params):
+        """Train ``max_epochs`` more epochs from the current weights (skorch's warm start).
+
+        A net never fitted first learns the labels, from ``classes`` if given (every label later
+        calls may bring) else from ``y``, and sizes its module, as :meth:`fit` does. Later calls
+        take the same labels (an unseen one is an error) and samples of the same shape. Each
+        call draws its shuffling and dropout from ``random_state`` and the epochs trained so far.
+        """
+        fresh = not (self.initialized_ and hasattr(self, "label_encoder_"))
+        if fresh:
+            X, y_encoded = self._learn_labels(X, y, classes)
+        else:
+            X, y_encoded = self._check_X(X, reset=False), self._encode(y)
+        seed = torch_seed(self.random_state, *([] if fresh else [len(self.history)]))
+        with seeded_torch(seed, self.device):
+            if fresh:
+                self.initialize()
+            self._train(X, y_encoded, groups, **fit_params)
+        return self
+
+    def _refit(self, X, y_encoded, epochs, seed, **fit_params):
         # a fresh net on every training speaker for the validated number of epochs: no
         # validation split, so no early stopping; the test speakers are never seen either way
         self.validation_history_ = copy.deepcopy(self.history)  # initialize() clears it in place
         self.refit_epochs_ = epochs
         # a copy: a module given as an instance would otherwise be retrained in place
         validated = copy.deepcopy(self.module_).eval() if self.refit == "average" else None
-        if self.random_state is not None:
-            torch.manual_seed(self.random_state)
+        torch.manual_seed(seed)  # inside the fit's seeded block: the same start as the first run
         self._refitting = True
         try:
             self.initialize()
-            self.partial_fit(X, y_encoded, epochs=epochs, **fit_params)
+            self._train(X, y_encoded, epochs=epochs, **fit_params)
         finally:
             del self._refitting
         if validated is not None:  # set after training, so the refit's own steps never see it
@@ -239,21 +323,16 @@ class SERNetClassifier(NeuralNetClassifier):
             if "validated_module_" not in self.cuda_dependent_attributes_:
                 self.cuda_dependent_attributes_ = [*self.cuda_dependent_attributes_, "validated_module_"]
 
-    def infer(self, x, **fit_params):
-        posteriors = super().infer(x, **fit_params)
+    def infer(self, x, groups=None, **fit_params):
+        # skorch hands every fit parameter to forward as well; the speakers are the split's only
+        logits = super().infer(x, **fit_params)
         validated = getattr(self, "validated_module_", None)
         if validated is None or self.module_.training:
-            return posteriors
-        return (posteriors + validated(to_tensor(x, device=self.device), **fit_params)) / 2
-
-    def fit_loop(self, X, y=None, epochs=None, **fit_params):
-        # route the speakers to the split only, never to the module's forward
-        return super().fit_loop(X, y, epochs=epochs, groups=getattr(self, "_fit_groups", None),
-                                **fit_params)
-
-    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
-        fit_params.pop("groups", None)
-        return super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
+            return logits
+        # refit="average": the logits of the two nets' mean posterior, log((p + q) / 2), whose
+        # softmax (predict_proba) is that mean: posteriors average, logits would not
+        other = validated(to_tensor(x, device=self.device), **fit_params)
+        return torch.logaddexp(logits.log_softmax(-1), other.log_softmax(-1)) - math.log(2)
 
     @property
     def classes_(self):
@@ -279,10 +358,11 @@ class SERNetClassifier(NeuralNetClassifier):
 
 
 class SERStepNetClassifier(SERNetClassifier):
-    """A :class:`SERNetClassifier` for networks that output a posterior per step or segment
+    """A :class:`SERNetClassifier` for networks that output logits per step or segment
     ``(batch, steps, n_classes)`` (Kim's 3D-CNN-DNN-ELM network, an LSTM over frames): every step
-    is trained on its utterance's label; ``predict_proba`` averages the steps of an utterance, and
-    :meth:`predict_segment_proba` returns them for :class:`~sklearn_ser.ensemble.FunctionalsELM`.
+    is trained on its utterance's label. :meth:`predict_segment_proba` returns the steps'
+    posteriors (softmax of the logits) for :class:`~sklearn_ser.ensemble.FunctionalsELM`;
+    ``predict_proba`` averages them over the steps of an utterance.
     """
 
     def predict_segment_proba(self, X):
@@ -317,8 +397,9 @@ class SegmentNetClassifier(SERNetClassifier):
     transformer such as :class:`~sklearn_ser.features.ZhangMelSegments`, or a dense
     ``(n_utterances, n_segments, ...)`` array). Every segment is trained on its utterance's label,
     with its speaker for the speaker-disjoint early stopping; ``predict_proba`` pools the segment
-    posteriors of each utterance (``pooling``), so it has one row per utterance. A module that
-    outputs a posterior per step (an LSTM over frames) has its steps treated as segments too.
+    posteriors (softmax of the module's logits) of each utterance (``pooling``), so it has one row
+    per utterance. A module that outputs logits per step (an LSTM over frames) has its steps
+    treated as segments too.
 
     Parameters
     ----------
@@ -347,13 +428,23 @@ class SegmentNetClassifier(SERNetClassifier):
             rows = rows.reshape(-1, rows.shape[-1])
         return np.split(rows, np.searchsorted(owners, np.arange(1, owners[-1] + 1)))
 
-    def fit(self, X, y, groups=None, **fit_params):
+    def _segments(self, X, y, groups):
+        """The stacked segments, each with its utterance's label and speaker."""
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
         segments, owners = self._stack(X)
         y = np.asarray(y)
         if len(y) != len(X):
             raise ValueError(f"X has {len(X)} utterances but y has {len(y)}")
-        seg_groups = None if groups is None else np.asarray(groups)[owners]
-        return super().fit(segments, y[owners], groups=seg_groups, **fit_params)
+        return segments, y[owners], None if groups is None else np.asarray(groups)[owners]
+
+    def fit(self, X, y, groups=None, **fit_params):
+        segments, y, groups = self._segments(X, y, groups)
+        return super().fit(segments, y, groups=groups, **fit_params)
+
+    def partial_fit(self, X, y, classes=None, groups=None, **fit_params):
+        segments, y, groups = self._segments(X, y, groups)
+        return super().partial_fit(segments, y, classes=classes, groups=groups, **fit_params)
 
     def predict_segment_proba(self, X):
         """Posteriors of every segment (and step), one ``(n, K)`` array per utterance."""

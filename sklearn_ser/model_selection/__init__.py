@@ -4,10 +4,10 @@ from .significance import Comparison, compare_systems
 from .splitters import (
     KimSpeakerSplit, LeaveOneSpeakerOut, SpeakerKFold, check_speaker_disjoint, speaker_corpus,
 )
-from .validation import SpeakerValidSplit, speaker_validation_split
+from .validation import SpeakerHoldout, SpeakerValidSplit, speaker_validation_split
 
 __all__ = [
     "EvaluationReport", "evaluate", "make_cv", "Comparison", "compare_systems", "KimSpeakerSplit",
     "LeaveOneSpeakerOut", "SpeakerKFold", "check_speaker_disjoint", "speaker_corpus",
-    "SpeakerValidSplit", "speaker_validation_split",
+    "SpeakerHoldout", "SpeakerValidSplit", "speaker_validation_split",
 ]

@@ -1,7 +1,6 @@
 """Speaker-independent evaluation with per-fold and pooled UA/WA, confusion matrix and per-class scores."""
 from __future__ import annotations
 
-import inspect
 import json
 import time
 from dataclasses import dataclass, field
@@ -9,10 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
+from sklearn import get_config
 from sklearn.base import clone
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from sklearn.pipeline import Pipeline
+from sklearn.utils.metadata_routing import get_routing_for_object
+from sklearn.utils.parallel import Parallel, delayed
 from tqdm.auto import tqdm
 
 from ..audio import take_utterances
@@ -67,10 +68,21 @@ def speakers_of(X, groups=None):
 
 
 def speaker_fit_params(estimator, groups):
-    """``fit`` keyword arguments that hand the speakers to a final step that takes ``groups``
-    (a net's speaker-disjoint early stopping), or nothing."""
+    """``fit`` keyword arguments that hand the speakers to the steps whose ``fit`` requests
+    ``groups`` (a net's speaker-disjoint early stopping), by scikit-learn's public paths.
+
+    With metadata routing on, ``{"groups": groups}`` when any step requests them (the Pipeline
+    routes them there); with it off, ``{"<last step>__groups": groups}`` (``{"groups": groups}``
+    for a lone estimator) when the final step requests them. A net with a speaker validation
+    split and :class:`~sklearn_ser.ensemble.FunctionalsELM` request them by default; other
+    estimators by ``__metadata_request__fit = {"groups": True}`` or, with routing on,
+    ``set_fit_request(groups=True)``. ``{}`` when nothing requests them.
+    """
+    if get_config()["enable_metadata_routing"]:
+        consumes = get_routing_for_object(estimator).consumes("fit", ["groups"])
+        return {"groups": groups} if consumes else {}
     name, final = (estimator.steps[-1] if isinstance(estimator, Pipeline) else (None, estimator))
-    if final is None or final == "passthrough" or "groups" not in inspect.signature(final.fit).parameters:
+    if final is None or final == "passthrough" or not get_routing_for_object(final).consumes("fit", ["groups"]):
         return {}
     return {f"{name}__groups" if name else "groups": groups}
 
@@ -167,6 +179,8 @@ def evaluate(estimator, X, y, groups=None, cv="loso", n_jobs=None, precompute=Tr
     X, y : utterances (DESIGN §1) and their labels
     groups : array-like, optional
         Speaker of each utterance; taken from ``X["speaker"]`` when X is a DataFrame and this is None.
+        They also reach the estimator's steps that request them (a net's validation split), with
+        scikit-learn's metadata routing on or off: see :func:`speaker_fit_params`.
     cv : "loso", "kfold:N" or a splitter taking groups, default="loso"
     n_jobs : int, default=None
         Folds fitted in parallel through joblib.

@@ -3,7 +3,8 @@
 Inputs follow :mod:`sklearn_ser.features`: volumes ``(batch, L, T, S)`` (a channel axis is added
 here), LLD frame sequences ``(batch, frames, features)``, raw subsequences ``(batch, steps, samples)``.
 Convolutions use 'same' padding and 4 kernels a layer; with 4 classes the parameter counts match
-Table 4 of the paper within 2 % (``tests/test_nets.py``).
+Table 4 of the paper within 2 % (``tests/test_nets.py``). Every ``forward`` ends in logits: the
+papers' softmax is the classifier's (its loss and ``predict_proba``).
 """
 from __future__ import annotations
 
@@ -68,13 +69,13 @@ class Kim3DCNN(nn.Module):
         return self.hidden(self.features(X.unsqueeze(1)))
 
     def forward(self, X):
-        return torch.softmax(self.output(self.embed(X)), dim=-1)
+        return self.output(self.embed(X))
 
 
 class Kim3DCNNSteps(nn.Module):
     """3D-CNN-DNN-ELM's network: no pooling along L, the same FC series applied at each of the L
-    steps, a softmax per step. ``forward`` returns step posteriors ``(batch, L, n_classes)``;
-    their statistical functionals feed an ELM (:class:`sklearn_ser.ensemble.FunctionalsELM`).
+    steps, a softmax per step. ``forward`` returns step logits ``(batch, L, n_classes)``; the
+    statistical functionals of their posteriors feed an ELM (:class:`sklearn_ser.ensemble.FunctionalsELM`).
     """
 
     def __init__(self, n_classes=4, input_shape=(10, 10, 256), n_layers=3, n_kernels=4,
@@ -97,14 +98,14 @@ class Kim3DCNNSteps(nn.Module):
         return self.hidden(steps)
 
     def forward(self, X):
-        return torch.softmax(self.output(self.embed(X)), dim=-1)
+        return self.output(self.embed(X))
 
 
 class FrameDNN(nn.Module):
     """DNN-ELM's network (Han et al. 2014): FC layers on each frame (with its context window).
 
     ``forward`` maps ``(batch, n_features)`` frames or ``(batch, frames, n_features)`` sequences to
-    posteriors of the same leading shape. Table 4's 141K parameters imply 32 inputs a frame; with
+    logits of the same leading shape. Table 4's 141K parameters imply 32 inputs a frame; with
     the 5-frame context of :class:`~sklearn_ser.features.LLDContextFrames` (160) it is 174K.
     """
 
@@ -121,12 +122,12 @@ class FrameDNN(nn.Module):
         return self.hidden(X)
 
     def forward(self, X):
-        return torch.softmax(self.output(self.embed(X)), dim=-1)
+        return self.output(self.embed(X))
 
 
 class SequenceLSTM(nn.Module):
     """LSTM-ELM's network (Lee & Tashev 2015): stacked LSTMs over a frame sequence, a softmax at
-    every step. ``forward`` maps ``(batch, frames, n_features)`` to ``(batch, frames, n_classes)``."""
+    every step. ``forward`` maps ``(batch, frames, n_features)`` to logits ``(batch, frames, n_classes)``."""
 
     def __init__(self, n_classes=4, n_features=32, n_cells=128, n_layers=2):
         super().__init__()
@@ -137,7 +138,7 @@ class SequenceLSTM(nn.Module):
         return self.lstm(X)[0]
 
     def forward(self, X):
-        return torch.softmax(self.output(self.embed(X)), dim=-1)
+        return self.output(self.embed(X))
 
 
 class CNN1DLSTM(nn.Module):
@@ -172,7 +173,7 @@ class CNN1DLSTM(nn.Module):
         return self.lstm(maps)[0][:, -1]
 
     def forward(self, X):
-        return torch.softmax(self.output(self.embed(X)), dim=-1)
+        return self.output(self.embed(X))
 
 
 class CNN2DLSTM(nn.Module):
@@ -202,7 +203,7 @@ class CNN2DLSTM(nn.Module):
         return self.dnn(self.lstm(maps)[0][:, -1])
 
     def forward(self, X):
-        return torch.softmax(self.output(self.embed(X)), dim=-1)
+        return self.output(self.embed(X))
 
 
 def count_parameters(module):

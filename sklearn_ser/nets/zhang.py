@@ -1,9 +1,10 @@
 """Zhang et al. 2021's three segment-level CNNs (Tables 1-3), as plain torch modules.
 
-Each maps a batch of segments to class posteriors; :class:`~sklearn_ser.estimators.SegmentNetClassifier`
-trains them on segments and average-pools the posteriors per utterance. ``embed`` returns the top
-fully-connected layer (FC6 of the 1D CNN, FC7 of AlexNet, FC4 of the 3D CNN), the features that the
-paper's feature-level fusion averages over an utterance.
+Each maps a batch of segments to class logits (the tables' softmax is the classifier's);
+:class:`~sklearn_ser.estimators.SegmentNetClassifier` trains them on segments and average-pools
+the posteriors per utterance. ``embed`` returns the top fully-connected layer (FC6 of the 1D CNN,
+FC7 of AlexNet, FC4 of the 3D CNN), the features that the paper's feature-level fusion averages
+over an utterance.
 """
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ class Zhang1DCNN(nn.Module):
         return self.hidden(self.features(X.unsqueeze(1)))
 
     def forward(self, X):
-        return torch.softmax(self.output(self.embed(X)), dim=-1)
+        return self.output(self.embed(X))
 
 
 # Table 2 (Krizhevsky et al.'s widths); torchvision's ImageNet AlexNet has (64, 192, 384, 256, 256).
@@ -134,7 +135,7 @@ class ZhangAlexNet(nn.Module):
         return self.classifier[:-1](maps)
 
     def forward(self, X):
-        return torch.softmax(self.classifier[-1](self.embed(X)), dim=-1)
+        return self.classifier[-1](self.embed(X))
 
 
 def _read_state_dict(path):
@@ -178,4 +179,4 @@ class Zhang3DCNN(nn.Module):
         return self.hidden(self.features(X))
 
     def forward(self, X):
-        return torch.softmax(self.output(self.embed(X)), dim=-1)
+        return self.output(self.embed(X))
