@@ -78,6 +78,9 @@ class OneSegmentPerRow(SegmentNetClassifier):
     def fit(self, X, y, groups=None, **fit_params):
         return super().fit(_one_segment(X), y, groups=groups, **fit_params)
 
+    def partial_fit(self, X, y, classes=None, groups=None, **fit_params):
+        return super().partial_fit(_one_segment(X), y, classes=classes, groups=groups, **fit_params)
+
     def predict_segment_proba(self, X):
         return super().predict_segment_proba(_one_segment(X))
 
@@ -134,8 +137,6 @@ INSTANCES = {
 
 
 # The one table of checks expected to fail, by kind of estimator, each with its reason.
-_PARTIAL_FIT = ("calls partial_fit, which is skorch's own: it skips the label encoding and hands "
-                "float64 input to the module")
 _RAGGED = "output is a ragged object array, which this check's assert_allclose cannot compare"
 EXPECTED_FAILURES = {
     # AudioLoader and the feature extractors read utterances: a 2-D numeric X is taken as one
@@ -164,15 +165,8 @@ EXPECTED_FAILURES = {
                                            "routed parameters in __init__",
         "check_set_params": "skorch's get_params lists its private _params_to_validate set, which "
                             "this check replaces by a float that set_params then adds to",
-        "check_fit_score_takes_y": _PARTIAL_FIT,
-        "check_estimators_partial_fit_n_features": _PARTIAL_FIT,
-        "check_n_features_in_after_fitting": _PARTIAL_FIT,
         "check_methods_sample_order_invariance": "float32 posteriors of reordered batches may differ "
                                                  "by an ulp, above the check's rtol of 1e-7",
-    },
-    "SegmentNetClassifier": {
-        "check_requires_y_none": "fit takes len(y) before checking that y was given: a TypeError, "
-                                 "not the ValueError asked for",
     },
     "FunctionalsELM": {
         "check_n_features_in": "X goes to the segment model unchecked: no n_features_in_",
@@ -183,8 +177,6 @@ EXPECTED_FAILURES = {
                                          "model's error does not say sparse",
         "check_classifiers_train": "fit takes the first len(y) utterances of X: an X longer than y is "
                                    "cut silently, not refused",
-        "check_requires_y_none": "fit takes len(y) before checking that y was given: a TypeError, "
-                                 "not the ValueError asked for",
     },
 }
 
@@ -197,7 +189,7 @@ def _kinds(estimator):
         yield "ragged output"
     if isinstance(estimator, SERNetClassifier):
         yield "skorch net"
-    for cls in (FrameWindows, SegmentNetClassifier, FunctionalsELM):
+    for cls in (FrameWindows, FunctionalsELM):
         if isinstance(estimator, cls):
             yield cls.__name__
 
