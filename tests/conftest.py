@@ -4,6 +4,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+# The tests' nets are toys: torch's threads cost more than they save on them, and on a shared
+# 2-core machine far more (a toy fit: 0.1 s on one thread, seconds on two). Subprocesses inherit it.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 import joblib
 import numpy as np
 import pytest
