@@ -292,3 +292,17 @@ def test_the_library_imports_nothing_private_from_sklearn():
                     private.append(f"{path.name}: {node.module}")
                 private += [f"{path.name}: {node.module}.{name}" for name in names if name.startswith("_")]
     assert not private
+
+
+@pytest.mark.parametrize("routing", [False, True], ids=["routing-off", "routing-on"])
+def test_evaluate_hands_speakers_to_a_fusion_of_plain_arrays(routing):
+    import sklearn
+
+    from sklearn_ser.model_selection import evaluate
+
+    X, y = speaker_table()
+    groups = X["speaker"].to_numpy()
+    fusion = ScoreFusionClassifier([("a", _column_lr(0)), ("b", _column_lr(1))])
+    with sklearn.config_context(enable_metadata_routing=routing):  # no speaker column to read
+        report = evaluate(fusion, X[["a", "b"]].to_numpy(), y, groups=groups, cv="loso:s0,s1")
+    assert len(report.per_fold) == 2 and report.ua > 0.5

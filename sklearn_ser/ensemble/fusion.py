@@ -97,6 +97,10 @@ class _Members(ClassifierMixin, BaseEstimator):
     ``set_params(<name>="drop")`` leaves it out of the fit.
     """
 
+    # the speakers feed the inner speaker folds: requested by default, as group splitters do, so
+    # evaluate() and routed cross_validate hand them over when X has no speaker column
+    __metadata_request__fit = {"groups": True}
+
     def get_params(self, deep=True):
         """Parameters of the fusion; with ``deep=True`` also every member under its name and the
         members' parameters as ``<name>__<param>``."""
