@@ -114,6 +114,13 @@ def _prepare(args):
     """The model and the corpus of an evaluate or train run, every argument checked before the
     corpus is read."""
     data = _corpus_path(args.corpus, args.data)
+    if getattr(args, "cv", None) is not None:
+        from .model_selection.evaluate import make_cv
+
+        try:
+            make_cv(args.cv)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     model = _build(args.system, args.set, args.n_jobs, not args.quiet)
     return model, _load_data(args.corpus, data, args.seed)
 
@@ -123,8 +130,11 @@ def _write_atomically(path: Path, write):
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=path.suffix)
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it owner-only; a saved file gets the usual mode
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -208,7 +218,8 @@ def _enroll(model, args):
         X = read_manifest(args.enroll_manifest, required=("speaker",))[["audio", "speaker"]]
     elif args.enroll:
         if args.speaker is None:
-            raise UsageError("--enroll needs --speaker: the speaker whose files they are")
+            raise UsageError("--enroll needs --speaker: the speaker whose files they are "
+                             "(with a --manifest, enrol through --enroll-manifest)")
         X = pd.DataFrame({"audio": [str(f) for f in args.enroll], "speaker": args.speaker})
     else:
         return model
@@ -225,12 +236,14 @@ def cmd_enroll(args):
         raise UsageError("nothing to enrol: give --speaker S --enroll FILE ... or --enroll-manifest CSV")
     model = _enroll(_load_model(args.model), args)
     _write_atomically(Path(args.out), lambda p: joblib.dump(model, p))
-    speakers = [args.speaker] if args.enroll else "the manifest's speakers"
+    speakers = repr(args.speaker) if args.enroll else f"the speakers of {args.enroll_manifest}"
     print(f"enrolled {speakers} in {args.model}; saved {args.out}")
 
 
 def cmd_predict(args):
     X = _predict_input(args)
+    if (args.enroll or args.enroll_manifest is not None) and not hasattr(X, "columns"):
+        raise UsageError("enrolment is used only for files whose speaker is known: give --speaker or a --manifest")
     model = _enroll(_load_model(args.model), args)
     files = list(X["audio"]) if hasattr(X, "columns") else X
     probabilities = model.predict_proba(X)

@@ -1,4 +1,6 @@
 import json
+import os
+from pathlib import Path
 import subprocess
 import sys
 
@@ -333,3 +335,31 @@ def test_predict_one_file_of_an_enrolled_speaker_as_in_its_batch(tmp_path, small
     capsys.readouterr()
     assert main(["enroll", plain, "--speaker", "spk05", "--enroll", *files, "--out", plain]) == 2
     assert "no per-speaker normalisation step" in capsys.readouterr().err
+
+
+def test_a_bad_cv_is_one_line_and_exit_2_and_saved_files_get_the_usual_mode(tmp_path, capsys):
+    for cv in ("bogus", "kfold:x"):
+        assert main(["evaluate", "baseline", "--cv", cv, "--quiet"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("sklearn-ser: error:") and err.count("\n") == 1
+    from sklearn_ser.cli import _write_atomically
+
+    umask = os.umask(0o022)
+    try:
+        _write_atomically(tmp_path / "f.txt", lambda p: Path(p).write_text("x"))
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "f.txt").stat().st_mode & 0o777 == 0o644
+
+
+def test_enrolment_without_speakers_to_use_it_is_refused(tmp_path, small_corpus, capsys):
+    import joblib
+
+    from sklearn_ser.recipes import get_system
+
+    joblib.dump(get_system("baseline-spknorm").fit(small_corpus, small_corpus["label"]), tmp_path / "m.joblib")
+    wav = tmp_path / "a.wav"
+    sf.write(wav, small_corpus["audio"][0], 16000)
+    (tmp_path / "e.csv").write_text(f"path,speaker\n{wav},spk00\n")
+    assert main(["predict", str(tmp_path / "m.joblib"), str(wav), "--enroll-manifest", str(tmp_path / "e.csv")]) == 2
+    assert "give --speaker or a --manifest" in capsys.readouterr().err

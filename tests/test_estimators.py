@@ -349,3 +349,10 @@ def test_segment_classifier_partial_fit_trains_on_segments():
     assert len(net.history) == 10 and (net.predict(X) == y).mean() > 0.9
     with pytest.raises(ValueError, match="requires y to be passed"):
         SegmentNetClassifier(FrameDNN).fit(X, None)
+
+
+def test_routing_on_a_net_without_a_split_still_takes_speakers():
+    X, y, groups = _blobs()
+    with sklearn.config_context(enable_metadata_routing=True):
+        net = SERNetClassifier(FrameDNN, max_epochs=2, train_split=None, verbose=0).fit(X, y, groups=groups)
+    assert "valid_loss" not in net.history[-1]

@@ -193,7 +193,8 @@ def test_speaker_gain_normalisation():
     assert out[1].max() < 1.0  # shares speaker a's min and max
     np.testing.assert_allclose(out[2], [1.0, -1.0])
     X = pd.DataFrame({"audio": waves, "speaker": ["a", "a", "b"]})
-    raw = RawSubsequences(duration_s=0.001, n_subsequences=1, min_utterances=1).fit_transform(X)  # 16 samples
+    with pytest.warns(UserWarning, match="'b' with fewer than min_utterances=2"):  # b: its own range
+        raw = RawSubsequences(duration_s=0.001, n_subsequences=1, min_utterances=2).fit_transform(X)  # 16 samples
     assert raw[0, 0, :3] == pytest.approx([0.2, -1.0, 1.0])  # (x + 0.2) / 0.5 * 2 - 1
     # too few of a speaker's utterances (or no speaker): each utterance's own range, with a warning
     with pytest.warns(UserWarning, match=r"'a', 'b' with fewer than min_utterances=3.*own range"):
@@ -202,6 +203,8 @@ def test_speaker_gain_normalisation():
     with pytest.warns(UserWarning, match="without a speaker"):
         alone = RawSubsequences(duration_s=0.001, n_subsequences=1).fit_transform(waves)
     np.testing.assert_array_equal(alone, few)
+    with pytest.raises(ValueError, match="min_utterances must be an integer of at least 2"):
+        RawSubsequences(min_utterances=1).fit_transform(X)
 
 
 def test_speaker_bin_norm_uses_each_speakers_own_spoken_frames():

@@ -133,3 +133,17 @@ def test_enrolment_refuses_what_it_cannot_use(split, small_corpus):
 
     with pytest.raises(NotFittedError):
         LLDFunctionals(speaker_norm=True).enroll(new)
+
+
+def test_speaker_names_of_any_type_are_one_key_and_a_one_utterance_enrolment_is_not_degenerate(split):
+    train, new, _ = split
+    step = LLDFunctionals(speaker_norm=True).fit(train)
+    X = new.iloc[:12].assign(speaker=[3] * 12)  # read from a CSV: an int
+    with pytest.warns(UserWarning, match="fewer than min_utterances"):
+        step.enroll(X.iloc[:1])  # one utterance: its features do not vary, the population's scale
+    one = step.transform(X.iloc[[1]].assign(speaker="3"))  # the command line's "3"
+    np.testing.assert_allclose(one, (LLDFunctionals().fit_transform(X.iloc[[1]])
+                                     - LLDFunctionals().fit_transform(X.iloc[[0]])) / step.population_.scale,
+                               rtol=1e-4, atol=1e-4)
+    mixed = pd.concat([X.iloc[:2], new.iloc[2:4].assign(speaker="a")])
+    assert _quiet(step.transform, mixed).shape == (4, 384)  # ints and strings in one column

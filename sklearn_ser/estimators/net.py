@@ -14,10 +14,11 @@ from skorch import NeuralNetClassifier
 from skorch.callbacks import EarlyStopping
 from skorch.dataset import unpack_data
 from skorch.utils import to_tensor
+from sklearn import get_config
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.metadata_routing import UNUSED
+from sklearn.utils.metadata_routing import UNUSED, get_routing_for_object
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
@@ -261,7 +262,12 @@ class SERNetClassifier(NeuralNetClassifier):
         """skorch's training loop on encoded labels; the speakers go in as a fit parameter, so
         that skorch hands them to ``train_split`` (routed to its splitter under metadata routing)."""
         speakers = {} if groups is None else {"groups": np.asarray(groups)}
+        if speakers and get_config()["enable_metadata_routing"] and not self._split_takes_groups():
+            speakers = {}  # nothing to route them to (no split, or one that takes none)
         return super().partial_fit(X, y_encoded, **speakers, **fit_params)
+
+    def _split_takes_groups(self):
+        return get_routing_for_object(self).consumes("fit", ["groups"]) != set()
 
     def fit(self, X, y, groups=None, **fit_params):
         """Train a fresh net (labels, module sizes and class weights from X and y), early-stopped

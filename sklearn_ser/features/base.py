@@ -8,13 +8,17 @@ the fallback of utterances whose speaker is unknown, enrolled nowhere and has fe
 """
 from __future__ import annotations
 
+import warnings
+from collections import Counter
+
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ..audio import as_utterances, validate_utterances
 from .speaker import (
-    ENROLLED, FALLBACK, OWN, SpeakerProfile, apply_zscore, average_speaker, known_speakers,
-    require_speakers, rows_of, spoken_rows, statistics_plan, warn_fallback, zscore_stats,
+    ENROLLED, FALLBACK, OWN, SpeakerProfile, apply_zscore, average_speaker, check_min_utterances,
+    known_speakers, require_speakers, rows_of, spoken_rows, statistics_plan, warn_fallback,
+    zscore_stats,
 )
 
 
@@ -40,7 +44,7 @@ class UtteranceTransformer(TransformerMixin, BaseEstimator):
         raise NotImplementedError
 
     def _min_utterances(self):
-        return getattr(self, "min_utterances", 1)
+        return check_min_utterances(getattr(self, "min_utterances", 2))
 
     def fit(self, X, y=None):
         if getattr(self, "speaker_norm", False):
@@ -95,6 +99,11 @@ class UtteranceTransformer(TransformerMixin, BaseEstimator):
         utts = as_utterances(X)
         speakers = known_speakers(utts.speakers, len(utts))
         require_speakers(speakers, f"{type(self).__name__}.enroll")
+        few = sorted(s for s, n in Counter(speakers).items() if n < self._min_utterances())
+        if few:
+            warnings.warn(f"enrolling speaker(s) {', '.join(map(repr, few))} on fewer than "
+                          f"min_utterances={self._min_utterances()} utterances: their statistics are "
+                          "rough", UserWarning, stacklevel=2)
         plan = [(OWN, s) for s in speakers]
         out, gains = self._compute(X, plan)
         zscores = self._own_zscores(out, plan) if getattr(self, "speaker_norm", False) else {}
@@ -105,7 +114,10 @@ class UtteranceTransformer(TransformerMixin, BaseEstimator):
         return self
 
     def _own_zscores(self, out, plan):
-        return {s: zscore_stats([spoken_rows(out[i], self._silence) for i in rows])
+        # a bin that does not vary among a speaker's utterances takes the population's scale
+        flat = getattr(self, "population_", None)
+        return {s: zscore_stats([spoken_rows(out[i], self._silence) for i in rows],
+                                1.0 if flat is None else flat.scale)
                 for s, rows in rows_of(plan, OWN).items()}
 
     def _zscore(self, out, plan, own):

@@ -10,6 +10,7 @@ in the call, and a lone utterance is never standardised against itself (which ze
 from __future__ import annotations
 
 import warnings
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,12 +40,13 @@ class SpeakerProfile:
     zscore: ZStats | None = None
 
 
-def zscore_stats(blocks):
-    """:class:`ZStats` over the rows (last axis = bins) of all ``blocks`` (one per utterance)."""
+def zscore_stats(blocks, flat_scale=1.0):
+    """:class:`ZStats` over the rows (last axis = bins) of all ``blocks`` (one per utterance); a bin
+    that does not vary (one utterance of one row each, or a constant feature) gets ``flat_scale``."""
     rows = np.concatenate([np.asarray(b).reshape(-1, np.shape(b)[-1]) for b in blocks])
     std = rows.std(axis=0, dtype=np.float64)
     return ZStats(mean=rows.mean(axis=0, dtype=np.float64).astype(np.float32),
-                  scale=np.where(std > 1e-6, std, 1.0).astype(np.float32), n_utterances=len(blocks))
+                  scale=np.where(std > 1e-6, std, flat_scale).astype(np.float32), n_utterances=len(blocks))
 
 
 def average_speaker(stats):
@@ -76,15 +78,14 @@ def known_speakers(speakers, n):
     """Speaker of each of ``n`` utterances as an object array, None where unknown (no column, NaN)."""
     if speakers is None:
         return np.full(n, None, dtype=object)
-    speakers = np.asarray(speakers, dtype=object)
-    return np.where(pd.isna(speakers), None, speakers)
+    # one type of key: speaker 3 read from a CSV and "3" from the command line are one speaker
+    return np.array([None if pd.isna(s) else str(s) for s in speakers], dtype=object)
 
 
 def statistics_plan(speakers, enrolled, min_utterances):
     """Where each utterance's speaker statistics come from: ``(ENROLLED, s)``, ``(OWN, s)`` (its
     speaker's utterances in this call) or ``(FALLBACK, s)``; and the speakers that fell back."""
-    names, counts = np.unique([s for s in speakers if s is not None], return_counts=True)
-    count = dict(zip(names.tolist(), counts.tolist()))
+    count = Counter(s for s in speakers if s is not None)
     plan, fell_back = [], []
     for s in speakers:
         if s is not None and s in enrolled:
@@ -122,6 +123,13 @@ def warn_fallback(fell_back, min_utterances, instead):
     warnings.warn(f"per-speaker normalisation: {'; '.join(parts)}: {instead} "
                   "(enroll a speaker's audio first to use its own statistics: sklearn_ser.enroll)",
                   UserWarning, stacklevel=4)
+
+
+def check_min_utterances(min_utterances):
+    if not isinstance(min_utterances, (int, np.integer)) or min_utterances < 2:
+        raise ValueError(f"min_utterances must be an integer of at least 2, got {min_utterances!r}: "
+                         "one utterance standardised against itself is all zeros")
+    return int(min_utterances)
 
 
 def require_speakers(speakers, what):
