@@ -62,7 +62,12 @@ class UtteranceTransformer(TransformerMixin, BaseEstimator):
         speakers = known_speakers(utts.speakers, len(utts))
         require_speakers(speakers, f"{type(self).__name__}(speaker_norm=True).fit")
         plan, fell_back = statistics_plan(speakers, {}, self._min_utterances())
-        out, _ = self._compute(X, plan)
+        self.__dict__.pop("gain_widening_", None)
+        self._learning = True  # lets _compute learn what the fallback needs from the training speakers
+        try:
+            out, _ = self._compute(X, plan)
+        finally:
+            del self._learning
         own = self._own_zscores(out, plan)
         # the population is the speakers with statistics of their own, or every speaker if none has
         basis = own or {s: zscore_stats([spoken_rows(out[i], self._silence) for i in rows])

@@ -75,12 +75,24 @@ class _Representation(UtteranceTransformer):
         return (ragged(rows) if self._ragged else np.stack(rows)), gains
 
 
+def _span(gain):
+    return gain[1] - gain[0]
+
+
+def _widen(gain, factor):
+    """``gain`` (low, high) stretched by ``factor`` about its centre."""
+    centre, half = (gain[0] + gain[1]) / 2, factor * _span(gain) / 2
+    return (centre - half, centre + half)
+
+
 class _GainNormalised(_Representation):
     """Min-max gain normalisation (per speaker or utterance), then trim or zero-pad to ``duration_s``.
 
     Per speaker: the range of the speaker's enrolled audio, else of its utterances in the call if
     there are ``min_utterances``, else the utterance's own range (a lone utterance stands for its
-    speaker)."""
+    speaker), widened when the transformer was fitted with ``speaker_norm=True`` by the median
+    ratio of a training speaker's range to its utterances' (``gain_widening_``), so that a lone
+    utterance lands on the scale of the training speakers."""
 
     def _prepare(self, waves, plan):
         if self.gain_norm not in ("speaker", "utterance", None):
@@ -91,11 +103,18 @@ class _GainNormalised(_Representation):
         gains = {}
         if self.gain_norm == "speaker":
             gains = {s: gain_range([waves[i] for i in rows]) for s, rows in rows_of(plan, OWN).items()}
+            if getattr(self, "_learning", False):  # fit: how much wider a speaker's range is than one utterance's
+                ratios = [_span(gains[s]) / _span(ranges[i]) for i, (kind, s) in enumerate(plan)
+                          if kind == OWN and _span(ranges[i]) > 0]
+                self.gain_widening_ = float(np.median(ratios)) if ratios else 1.0
+            widening = getattr(self, "gain_widening_", 1.0)
             for i, (kind, speaker) in enumerate(plan):
                 if kind == ENROLLED:
                     ranges[i] = self.enrolled_[speaker].gain
                 elif kind == OWN:
                     ranges[i] = gains[speaker]
+                else:
+                    ranges[i] = _widen(ranges[i], widening)
         return list(zip(waves, ranges)), gains
 
     def _fixed_length(self, item):
