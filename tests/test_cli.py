@@ -328,7 +328,7 @@ def test_predict_one_file_of_an_enrolled_speaker_as_in_its_batch(tmp_path, small
     assert predict(files[3], "--speaker", "spk05")[0] == pytest.approx(batch[3], abs=1e-6)
     capsys.readouterr()
     assert main(["predict", model, files[0], "--enroll", *files]) == 2  # whose files?
-    assert "--enroll needs --speaker" in capsys.readouterr().err
+    assert "give --speaker" in capsys.readouterr().err
     plain = str(tmp_path / "plain.joblib")
     assert main(["train", "baseline", "--corpus", "csv", "--data", str(tmp_path / "train.csv"),
                  "--model", plain, "--quiet", "--n-jobs", "1"]) == 0
