@@ -164,9 +164,10 @@ def cmd_evaluate(args):
     print(f"per class:\n{report.per_class.round(3).to_string()}")
     print(f"time: {seconds:.1f} s")
     out = Path(args.out or f"ser-report/{args.system}-{args.corpus}")
-    _write_atomically(out / "report.json", report.to_json)
+    # the plot first: it is what can fail, and the report is the record of a finished run
     _write_atomically(out / "confusion.png", lambda p: report.plot_confusion(
         p, title=f"{args.system} on {args.corpus}: UA {report.ua:.3f}, WA {report.wa:.3f}"))
+    _write_atomically(out / "report.json", report.to_json)
     print(f"wrote {out / 'report.json'} and {out / 'confusion.png'}")
 
 
