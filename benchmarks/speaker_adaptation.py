@@ -55,14 +55,12 @@ def run(system, corpus, cv, overrides):
     start = time.perf_counter()
     report = evaluate(get_system(system, **overrides), corpus, y, cv=cv, return_estimators=True)
     pred = {mode: np.empty(len(y), dtype=object) for mode in MODES}
+    tested = np.concatenate(report.test_indices)
+    pred["batch"][tested] = report.y_pred  # evaluate predicted each test speaker in one call
     for model, test in zip(report.estimators, report.test_indices):
         X = take_utterances(corpus, test)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            pred["batch"][test] = model.predict(X)
         pred["alone"][test] = one_at_a_time(model, X)
         pred["enrolled"][test] = enrolled_halves(model, X)
-    tested = np.concatenate(report.test_indices)
     result = {"seconds": time.perf_counter() - start, "cv": cv, "n_utterances": len(tested)}
     for mode in MODES:
         result[mode] = dict(

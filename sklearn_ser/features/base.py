@@ -70,8 +70,7 @@ class UtteranceTransformer(TransformerMixin, BaseEstimator):
             del self._learning
         own = self._own_zscores(out, plan)
         # the population is the speakers with statistics of their own, or every speaker if none has
-        basis = own or {s: zscore_stats([spoken_rows(out[i], self._silence) for i in rows])
-                        for s, rows in rows_of(plan, FALLBACK).items()}
+        basis = own or self._own_zscores(out, plan, FALLBACK)
         self.population_ = average_speaker(basis.values())
         self.n_training_speakers_ = len(set(speakers))
         self._warn(fell_back)
@@ -118,12 +117,13 @@ class UtteranceTransformer(TransformerMixin, BaseEstimator):
         self.enrolled_ = enrolled
         return self
 
-    def _own_zscores(self, out, plan):
+    def _own_zscores(self, out, plan, source=OWN):
+        """Each speaker's statistics over its utterances planned ``source``."""
         # a bin that does not vary among a speaker's utterances takes the population's scale
         flat = getattr(self, "population_", None)
         return {s: zscore_stats([spoken_rows(out[i], self._silence) for i in rows],
                                 1.0 if flat is None else flat.scale)
-                for s, rows in rows_of(plan, OWN).items()}
+                for s, rows in rows_of(plan, source).items()}
 
     def _zscore(self, out, plan, own):
         out = out.copy()
