@@ -426,7 +426,8 @@ def speaker_adaptation_section(runs):
     rows = []
     for r in items:
         m = Measure(r, "speaker-adaptation", r["settings"], r["batch"]["ua"], r["batch"]["wa"], {})
-        rows.append([r["system"], settings_label(r["system"], r["settings"]) + ("*" if not r.get("settings_recorded", True) else ""),
+        recorded = "" if r.get("settings_recorded", True) else "*"
+        rows.append([r["system"], settings_label(r["system"], r["settings"]) + recorded,
                      f"`{r['cv']}`", *(f"{r[mode]['ua']:.3f}" for mode in ("batch", "enrolled", "alone")),
                      *(f"{r[mode]['wa']:.3f}" for mode in ("batch", "enrolled", "alone")),
                      duration(timing(m, "seconds")), code(reproduce(m))])
