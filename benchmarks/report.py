@@ -343,7 +343,10 @@ def test_cell(group, reference_group):
     if group is reference_group:
         return "reference"
     result = paired_test(group.speaker_means(), reference_group.speaker_means())
-    return str(result)
+    if isinstance(result, str):
+        return result
+    pooled_gain = np.mean([m.ua for m in group.members]) - np.mean([m.ua for m in reference_group.members])
+    return f"{result}; pooled UA {pooled_gain:+.3f}"
 
 
 def family_rows(groups, title, reference):
@@ -471,6 +474,76 @@ def features_section(runs):
         "at once."])
 
 
+def seed_pairs(group, other):
+    """Fold UA pairs of the runs of ``group`` and ``other`` with the same seed and source (the same
+    script, or the same member of a ``refit_members.py`` run), matched by test speaker, by source:
+    {source: (seeds, group's fold UAs, other's fold UAs)}."""
+    def by_seed(g):
+        out = {}
+        for m in g.members:
+            out.setdefault((m.source, m.seed), []).append(m)
+        return {k: v[0] for k, v in out.items() if len(v) == 1}  # two runs of one seed: no pairing
+
+    mine, theirs = by_seed(group), by_seed(other)
+    pairs = {}
+    for source, seed in sorted(mine.keys() & theirs.keys(), key=lambda k: (k[0], str(k[1]))):
+        a, b = mine[source, seed].folds, theirs[source, seed].folds
+        if set(a) != set(b):
+            continue
+        seeds, ua_a, ua_b = pairs.setdefault(source, ([], [], []))
+        seeds.append(seed)
+        ua_a += [a[s] for s in sorted(a)]
+        ua_b += [b[s] for s in sorted(a)]
+    return pairs
+
+
+def seed_pairs_section(groups):
+    rows = []
+    for g in groups:
+        if g.corpus != CORPUS or g.cv != LOSO or g.current:
+            continue
+        current = find_group(groups, g.system)
+        if current is None:
+            continue
+        for source, (seeds, now, then) in seed_pairs(current, g).items():
+            test = paired_test(dict(enumerate(now)), dict(enumerate(then)))
+            means = [np.mean([m.ua for m in grp.members if m.source == source and m.seed in seeds])
+                     for grp in (current, g)]
+            rows.append([g.system, g.label, "accuracy.py" if source == "accuracy" else f"({MARKS[source]})",
+                         ", ".join(map(str, seeds)), f"{means[0]:.3f}", f"{means[1]:.3f}",
+                         f"{np.mean(np.subtract(now, then)):+.3f}", len(now), str(test)])
+    if not rows:
+        return None
+    return "\n".join([
+        "## Paired seeds", "",
+        "Each variant on EmoDB LOSO against its system at current settings, run for run: the runs of one seed and "
+        "one source (the same script, or the same net of `refit_members.py` runs) paired, their folds matched "
+        "by test speaker, the Wilcoxon test over all those fold pairs (as `benchmarks/compare_runs.py` does).", "",
+        table(["system", "variant", "source", "seeds", "current: pooled UA", "variant: pooled UA",
+               "current − variant (fold UA)", "fold pairs", "Wilcoxon"], rows)])
+
+
+def pairwise_section(groups):
+    systems = [s for s in SYSTEMS if (g := find_group(groups, s)) is not None and g.speaker_means() is not None]
+    if len(systems) < 2:
+        return None
+    means = {s: find_group(groups, s).speaker_means() for s in systems}
+    rows = []
+    for i, a in enumerate(systems[1:], 1):
+        cells = []
+        for b in systems[:i]:
+            test = paired_test(means[a], means[b])
+            cells.append(test if isinstance(test, str) else
+                         f"{'**' if test.verdict != 'level' else ''}{test.mean_difference:+.3f}"
+                         f"{'**' if test.verdict != 'level' else ''} ({test.pvalue:.3f})")
+        rows.append([a, *cells, *([""] * (len(systems) - 1 - i))])
+    return "\n".join([
+        "## Systems against each other", "",
+        "EmoDB LOSO, each registered system at its current settings (seeds averaged per test speaker): the row's "
+        "mean fold UA minus the column's, and the Wilcoxon p-value; bold where p < 0.05.", "",
+        table(["", *systems[:-1]], rows)])
+
+
 def every_run_section(groups):
     rows = []
     for g in groups:
@@ -542,7 +615,8 @@ def build_page(runs):
         section = family_section(groups, title, reference)
         if section:
             parts += ["", section]
-    for section in (speaker_adaptation_section(runs), features_section(runs), every_run_section(groups)):
+    for section in (seed_pairs_section(groups), pairwise_section(groups), speaker_adaptation_section(runs),
+                    features_section(runs), every_run_section(groups)):
         if section:
             parts += ["", section]
     return "\n".join(parts) + "\n"

@@ -96,7 +96,8 @@ def test_the_wilcoxon_test_pairs_folds_by_speaker_as_scipy_does(tmp_path):
     expected = wilcoxon(kim, base).pvalue
     verdict = "level" if expected >= 0.05 else ("better" if np.mean(kim - base) > 0 else "worse")
     page = report.build_page(load_runs(root=tmp_path))
-    assert f"| {verdict}, p = {expected:.3f} |" in rows_of(page, "kim-3d-cnn-dnn")[0]
+    gain = np.mean(kim) - np.mean(base)
+    assert f"| {verdict}, p = {expected:.3f}; pooled UA {gain:+.3f} |" in rows_of(page, "kim-3d-cnn-dnn")[0]
     test = report.paired_test(dict(zip(SPEAKERS, kim)), dict(zip(SPEAKERS, base)))
     assert test.pvalue == pytest.approx(expected) and test.n == 10
     assert test.mean_difference == pytest.approx(np.mean(kim - base))
@@ -111,7 +112,34 @@ def test_seeds_are_averaged_per_speaker_before_the_test(tmp_path):
         store(tmp_path, "zhang-1d", ua, {"random_state": seed})
     page = report.build_page(load_runs(root=tmp_path))
     expected = wilcoxon(np.mean(seeds, axis=0), ref).pvalue
-    assert f"p = {expected:.3f} |" in rows_of(page, "zhang-1d")[0]
+    assert f"p = {expected:.3f}; pooled UA" in rows_of(page, "zhang-1d")[0]
+
+
+def test_variants_are_paired_with_the_current_settings_seed_by_seed_and_source_by_source(tmp_path):
+    rng = np.random.default_rng(2)
+    now = {seed: rng.uniform(0.5, 0.7, 10) for seed in range(4)}
+    then = {seed: rng.uniform(0.4, 0.6, 10) for seed in range(4)}
+    for seed in range(2):  # accuracy.py runs of seeds 0 and 1, refitted nets of seeds 2 and 3
+        store(tmp_path, "kim-3d-cnn-dnn-spknorm", now[seed], {"random_state": seed})
+        store(tmp_path, "kim-3d-cnn-dnn-spknorm", then[seed], {"random_state": seed, "frequency_warp": None})
+    for seed in (2, 3):
+        store(tmp_path, "kim-3d-cnn-dnn-spknorm", now[seed], {"random_state": seed, "refit": "average"},
+              member="refitted")
+        store(tmp_path, "kim-3d-cnn-dnn-spknorm", then[seed], {"random_state": seed, "refit": "average",
+                                                                "frequency_warp": None}, member="refitted")
+    store(tmp_path, "kim-3d-cnn-dnn-spknorm", then[3], {"random_state": 4, "frequency_warp": None})  # no partner
+    page = report.build_page(load_runs(root=tmp_path))
+    rows = [line for line in page.split("## Paired seeds")[1].split("##")[0].splitlines()
+            if line.startswith("| kim-3d-cnn-dnn-spknorm | frequency_warp=null |")]
+    for row, seeds, source in zip(rows, ([0, 1], [2, 3]), ("accuracy.py", "(r)")):
+        a = np.concatenate([now[s] for s in seeds])
+        b = np.concatenate([then[s] for s in seeds])
+        assert row.startswith(f"| kim-3d-cnn-dnn-spknorm | frequency_warp=null | {source} | "
+                              f"{', '.join(map(str, seeds))} |")
+        test = report.paired_test(dict(enumerate(a)), dict(enumerate(b)))
+        assert row.endswith(f"| {np.mean(a - b):+.3f} | 20 | {test} |")
+        assert f"p = {wilcoxon(a, b).pvalue:.3f}" in row
+    assert len(rows) == 2
 
 
 def test_runs_on_other_test_speakers_are_not_paired(tmp_path):
