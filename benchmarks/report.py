@@ -1,6 +1,7 @@
 """Regenerate docs/results.md, and the README's results block, from the stored runs alone.
 
-Run: python benchmarks/report.py [--check] [--results benchmarks/results]
+Run: python benchmarks/report.py [--check] [--results benchmarks/results] [--page docs/results.md]
+     [--readme README.md]
 
 Reads every run under ``benchmarks/results/`` (``_results.load_runs``) and the recipe registry
 (what each system's current settings are), nothing else: the page is sorted, its floats have fixed

@@ -65,6 +65,7 @@ def run(system, corpus, cv, overrides):
             ua=unweighted_accuracy(y[tested], pred[mode][tested].astype(y.dtype)),
             wa=weighted_accuracy(y[tested], pred[mode][tested].astype(y.dtype)),
             fold_ua=[unweighted_accuracy(y[t], pred[mode][t].astype(y.dtype)) for t in report.test_indices],
+            fold_wa=[weighted_accuracy(y[t], pred[mode][t].astype(y.dtype)) for t in report.test_indices],
         )
     result["fold_speakers"] = report.per_fold["test_speakers"].tolist()
     return result

@@ -161,7 +161,7 @@ def test_a_speaker_adaptation_run_is_a_file_of_its_kind(tmp_path, monkeypatch):
     [run] = load_runs("synthetic", kind="speaker-adaptation", root=tmp_path)
     assert run["id"].startswith("speaker-adaptation--baseline-spknorm--")
     assert run["settings"]["speaker_norm"] is True and run["overrides"] == {} and run["cv"] == "kfold:2"
-    assert all(len(run[m]["fold_ua"]) == 2 for m in ("batch", "enrolled", "alone"))
+    assert all(len(run[m]["fold_ua"]) == len(run[m]["fold_wa"]) == 2 for m in ("batch", "enrolled", "alone"))
     assert run["n_utterances"] == len(_tiny_corpus()) and run["timings"]["seconds"] > 0
     assert run["command"] == ("python benchmarks/speaker_adaptation.py --systems baseline-spknorm "
                               "--corpus synthetic --cv kfold:2")
