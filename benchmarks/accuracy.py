@@ -5,20 +5,21 @@ netspeed.py (FLOPs per sample, achieved GFLOP/s beside a matmul ceiling measured
 
 Run: python benchmarks/accuracy.py --systems baseline kim-3d-cnn-dnn-elm [--corpus emodb]
      [--data ../shared/data/emodb] [--cv loso] [--reference baseline] [--n-jobs 1]
-     [--out benchmarks/results/accuracy-emodb.json] [--threads N] [--set key=value ...]
+     [--threads N] [--set key=value ...] [--out benchmarks/results]
 
 ``--cv loso:03,08,14`` runs only the folds testing those speakers (a reduced protocol); ``--set``
-overrides recipe parameters (values read as JSON when they parse, e.g. ``segment_hop_s=1.0``), and
-the results are stored under ``name[key=value,...]`` with every recipe setting the run used
-(``settings``, defaults included). A run refuses, before any work, to replace a stored result whose
-settings differ from its own or were never recorded (a default may have changed since): choose other
-``--set`` values, or pass ``--overwrite``.
+overrides recipe parameters (values read as JSON when they parse, e.g. ``segment_hop_s=1.0``).
+Each system's run is a new file ``<out>/<corpus>/<system>--<hash>.json`` (``_results.py``: the
+hash covers every recipe setting and the cv; a rerun with the same ones gets ``-2``), holding the
+figures, every recipe setting the run used, the command that reproduces it, the date, the commit
+and the machine. Stored runs are never replaced, so any number of runs may go side by side, e.g.
+two systems with ``--threads 1`` each on a 2-core machine. ``python benchmarks/report.py`` turns
+the stored runs into docs/results.md.
 
-Two runs may share one results file (each rereads it before writing its own systems), e.g. two
-systems side by side with ``--threads 1`` each on a 2-core machine.
+The reference (default: the first system) is this invocation's run of it, or else the stored runs
+of it at its current settings with the same ``--cv`` (their per-speaker mean over seeds).
 """
 import argparse
-import json
 import resource
 import time
 import tracemalloc
@@ -30,6 +31,7 @@ from sklearn_ser.datasets import load_corpus, make_synthetic_corpus
 from sklearn_ser.model_selection import compare_systems, evaluate
 from sklearn_ser.recipes import get_system, parse_settings, system_settings
 
+from _results import RESULTS, command, jsonable, provenance, write_run
 from netspeed import matmul_ceiling, measure
 
 HERE = Path(__file__).resolve().parent
@@ -46,11 +48,16 @@ def add_run_arguments(parser):
 
 
 def add_results_arguments(parser):
-    """The options of a run that stores its results: the file, and whether it may replace results
-    stored with other settings."""
-    parser.add_argument("--out", type=Path, help="results JSON (default: results/accuracy-<corpus>.json)")
-    parser.add_argument("--overwrite", action="store_true",
-                        help="replace stored results whose recorded settings differ from this run's")
+    """The option of a run that stores its results: the results root."""
+    parser.add_argument("--out", type=Path, default=RESULTS,
+                        help="results root; each run is a new file <out>/<corpus>/... (default: benchmarks/results)")
+
+
+def data_folder(args):
+    """The corpus folder ``start_run`` reads (None for the synthetic corpus)."""
+    if args.corpus == "synthetic":
+        return None
+    return args.data or HERE.parents[1] / "shared" / "data" / args.corpus
 
 
 def start_run(args):
@@ -61,7 +68,15 @@ def start_run(args):
         torch.set_num_threads(args.threads)
     if args.corpus == "synthetic":
         return make_synthetic_corpus(random_state=0)
-    return load_corpus(args.corpus, args.data or HERE.parents[1] / "shared" / "data" / args.corpus)
+    return load_corpus(args.corpus, data_folder(args))
+
+
+def run_record(args, cv, overrides, corpus):
+    """What every stored run of this invocation records beside its figures: the overrides as given,
+    the cv, the data folder by name only, the corpus size, date, commit and machine."""
+    folder = data_folder(args)
+    return dict(overrides=overrides, settings_recorded=True, cv=cv, data=folder.name if folder else None,
+                n_utterances=len(corpus), **provenance(args.threads))
 
 
 def main():
@@ -73,16 +88,12 @@ def main():
     add_run_arguments(parser)
     add_results_arguments(parser)
     args = parser.parse_args()
-    out = results_path(args)
-    results = load_results(out)
     overrides = parse_settings(args.set)
-    run_names = [system + (f"[{','.join(args.set)}]" if args.set else "") for system in args.systems]
-    settings = {name: run_settings(system, overrides) for name, system in zip(run_names, args.systems)}
-    for name in run_names:  # all of them before any heavy work
-        check_replaceable(results, name, settings[name], args.overwrite)
+    settings = {system: run_settings(system, overrides) for system in args.systems}  # refuses a bad --set now
     corpus = start_run(args)
     ceiling = matmul_ceiling()
-    for system, name in zip(args.systems, run_names):
+    runs = {}
+    for system in args.systems:
         tracemalloc.start()
         start = time.perf_counter()
         report = evaluate(get_system(system, **overrides), corpus, corpus["label"], cv=args.cv,
@@ -91,112 +102,79 @@ def main():
         peak = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
         folds = report.per_fold
-        results[name] = dict(
+        run = dict(
+            run_record(args, args.cv, overrides, corpus),
+            command=command("accuracy.py", system, corpus=args.corpus, cv=args.cv, overrides=overrides),
             ua=report.ua, wa=report.wa, fold_ua=folds["ua"].tolist(), fold_wa=folds["wa"].tolist(),
             fold_speakers=folds["test_speakers"].tolist(),
-            seconds=seconds, peak_mb_python=peak,
-            # whole process (torch's buffers included), highest so far in this run
-            peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, fit_seconds=folds["fit_seconds"].tolist(),
-            precompute_seconds=report.info.get("precompute_seconds"),
-            predict_ms_per_utterance=float(1e3 * folds["predict_seconds"].sum() / folds["n_test"].sum()),
-            cv=args.cv, n_utterances=len(corpus), system=system, settings=settings[name],
+            timings=dict(
+                seconds=seconds, peak_mb_python=peak,
+                # whole process (torch's buffers included), highest so far in this run
+                peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                fit_seconds=folds["fit_seconds"].tolist(), precompute_seconds=report.info.get("precompute_seconds"),
+                predict_ms_per_utterance=float(1e3 * folds["predict_seconds"].sum() / folds["n_test"].sum()),
+            ),
         )
         if "fusion_weights" in folds:
-            results[name]["fold_fusion_weights"] = folds["fusion_weights"].tolist()
-        results = _save(out, results, name)  # before the speed figures: a failure there keeps the folds
+            run["fold_fusion_weights"] = folds["fusion_weights"].tolist()
+        failure = None
         if "epochs" in folds:
-            results[name].update(epochs=folds["epochs"].tolist(),
-                                 epoch_seconds=float(np.average(folds["epoch_seconds"], weights=folds["epochs"])))
-            speed = measure(system, n_classes=corpus["label"].nunique(), **overrides)
-            ceiling = max(ceiling, matmul_ceiling())  # best of the run: the machine is shared
-            results[name]["speed"] = dict(speed, matmul_ceiling_gflops=ceiling,
-                                          share_of_ceiling=speed["train_gflops"] / ceiling)
-        results = _save(out, results, name)  # after every system: a long run keeps its parts
-        print(f"{name}: pooled UA {report.ua:.3f}, WA {report.wa:.3f} ({seconds:.0f} s)", flush=True)
-        if "speed" in results[name]:
-            sp = results[name]["speed"]
+            run["epochs"] = folds["epochs"].tolist()
+            run["timings"]["epoch_seconds"] = float(np.average(folds["epoch_seconds"], weights=folds["epochs"]))
+            try:
+                speed = measure(system, n_classes=corpus["label"].nunique(), **overrides)
+                ceiling = max(ceiling, matmul_ceiling())  # best of the run: the machine is shared
+                run["speed"] = dict(speed, matmul_ceiling_gflops=ceiling,
+                                    share_of_ceiling=speed["train_gflops"] / ceiling)
+            except Exception as exc:  # the folds are stored all the same
+                failure = exc
+        path = write_run("accuracy", args.corpus, system, settings[system], run, root=args.out)
+        runs[system] = run
+        print(f"{system}: pooled UA {report.ua:.3f}, WA {report.wa:.3f} ({seconds:.0f} s) -> {path}", flush=True)
+        if failure is not None:
+            raise failure
+        if "speed" in run:
+            sp = run["speed"]
             print(f"  {sp['train_gflop']:.3f} GFLOP per training sample, {sp['train_samples_per_second']:.0f} "
                   f"samples/s = {sp['train_gflops']:.0f} GFLOP/s ({sp['share_of_ceiling']:.0%} of the "
-                  f"{ceiling:.0f} GFLOP/s matmul ceiling); {results[name]['epoch_seconds']:.1f} s/epoch; "
+                  f"{ceiling:.0f} GFLOP/s matmul ceiling); {run['timings']['epoch_seconds']:.1f} s/epoch; "
                   f"infer one utterance {sp['infer_ms']:.1f} ms", flush=True)
+    print_comparison(runs, args.reference or args.systems[0], args.corpus, args.cv, args.out)
 
-    reference = args.reference or args.systems[0]
-    header = f"{'system':22s} {'pooled UA':>9s} {'WA':>6s} {'fold UA mean ± std':>19s} {'time':>7s}  vs {reference}"
+
+def print_comparison(runs, reference, corpus, cv, root):
+    """This invocation's runs beside each other and a paired test of each against ``reference``."""
+    from report import reference_folds
+
+    if reference in runs:
+        ref, where = dict(zip(runs[reference]["fold_speakers"], runs[reference]["fold_ua"])), "this run"
+    else:
+        ref, where = reference_folds(reference, corpus, cv, root)
+    header = (f"{'system':22s} {'pooled UA':>9s} {'WA':>6s} {'fold UA mean ± std':>19s} {'time':>7s}"
+              f"  vs {reference} ({where})")
     print("\n" + header + "\n" + "-" * len(header))
-    for name, r in results.items():
+    for system, r in runs.items():
         fold = np.array(r["fold_ua"])
         spread = f"{fold.std(ddof=1):.3f}" if len(fold) > 1 else "  -  "  # one fold: no spread
-        line = f"{name:22s} {r['ua']:9.3f} {r['wa']:6.3f} {fold.mean():10.3f} ± {spread} {r['seconds']:6.0f}s"
-        paired = _paired_folds(r, results.get(reference)) if name != reference else None
-        if paired is not None:
-            test = compare_systems(*paired, names=(name, reference))
-            r["vs_reference"] = dict(reference=reference, n_folds=len(paired[0]), **test.to_dict())
-            line += f"  p={test.pvalue:.3f} on {len(paired[0])} folds: {test.verdict}"
+        line = (f"{system:22s} {r['ua']:9.3f} {r['wa']:6.3f} {fold.mean():10.3f} ± {spread} "
+                f"{r['timings']['seconds']:6.0f}s")
+        if system != reference and ref:
+            own = dict(zip(r["fold_speakers"], r["fold_ua"]))
+            if set(own) != set(ref):
+                line += "  not paired: other test speakers"
+            elif len(own) < 2:
+                line += "  one fold: no test"
+            else:
+                speakers = sorted(own)
+                test = compare_systems([own[s] for s in speakers], [ref[s] for s in speakers],
+                                       names=(system, reference))
+                line += f"  p={test.pvalue:.3f} on {len(speakers)} folds: {test.verdict}"
         print(line)
-    # store the test only for this run's systems: the others keep the reference they were run with
-    for name in run_names:
-        if "vs_reference" in results[name]:
-            _save(out, results, name)
-    print(f"\nwrote {out}")
-
-
-def _paired_folds(result, reference, min_folds=5):
-    """Fold UAs of ``result`` and ``reference`` on the test speakers both have (folds in order when
-    an older result has no speakers); None below ``min_folds`` pairs."""
-    if reference is None:
-        return None
-    if "fold_speakers" in result and "fold_speakers" in reference:
-        ref = dict(zip(reference["fold_speakers"], reference["fold_ua"]))
-        pairs = [(ua, ref[s]) for s, ua in zip(result["fold_speakers"], result["fold_ua"]) if s in ref]
-    elif len(result["fold_ua"]) == len(reference["fold_ua"]):
-        pairs = list(zip(result["fold_ua"], reference["fold_ua"]))
-    else:
-        return None
-    return tuple(map(list, zip(*pairs))) if len(pairs) >= min_folds else None
 
 
 def run_settings(system, overrides):
     """Every recipe setting of ``system`` under ``overrides``, as JSON stores it (tuples as lists)."""
-    return json.loads(json.dumps(system_settings(system, **overrides), default=repr))
-
-
-def check_replaceable(results, name, settings, overwrite=False):
-    """Refuse to replace ``results[name]`` unless it was run with ``settings``: a result stored
-    before a recipe default changed keeps its key, and a rerun under that key measures something else."""
-    if name not in results or overwrite:
-        return
-    stored = results[name].get("settings")
-    if stored is None:
-        why = "records no settings (it predates their recording; a default may have changed since)"
-    elif stored != settings:
-        changed = sorted(k for k in stored.keys() | settings.keys() if stored.get(k) != settings.get(k))
-        why = "was run with other settings: " + ", ".join(
-            f"{k} {stored.get(k)!r} then, {settings.get(k)!r} now" for k in changed)
-    else:
-        return
-    raise SystemExit(f"the stored result {name!r} {why}. Name the differing settings with --set "
-                     "to store this run beside it, or pass --overwrite to replace it.")
-
-
-def results_path(args):
-    return args.out or HERE / "results" / f"accuracy-{args.corpus}.json"
-
-
-def load_results(out):
-    """The results stored in ``out`` (none if it does not exist yet)."""
-    return json.loads(out.read_text()) if out.exists() else {}
-
-
-def _save(out, results, name):
-    """Write ``results[name]`` into ``out`` over whatever is there now (another run may have added
-    systems since this one started) and return the merged results."""
-    merged = load_results(out)
-    merged[name] = results[name]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp")
-    tmp.write_text(json.dumps(merged, indent=2))
-    tmp.replace(out)  # atomic: a reader never sees half a file
-    return merged
+    return jsonable(system_settings(system, **overrides))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,10 @@ is reported as ``floor_discard`` in the JSON. Also librosa's own 64-band log-mel
 installed, openSMILE ComParE_2016 functionals, for reference. Audio is decoded and resampled once,
 before timing (reported separately), so the table measures feature extraction only.
 
-Run: python benchmarks/features.py [--data ../shared/data/emodb] [--out benchmarks/results/features.json]
+Run: python benchmarks/features.py [--data ../shared/data/emodb] [--repeat 3] [--limit N] [--out benchmarks/results]
+
+Each run is a new file ``<out>/emodb/features--<hash>.json`` (``_results.py``; the hash covers
+``--repeat`` and ``--limit``), with the machine, date and commit; no run replaces another.
 """
 import os
 
@@ -16,8 +19,6 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA
     os.environ[var] = "1"  # one thread, set before numpy loads
 
 import argparse  # noqa: E402
-import json  # noqa: E402
-import platform  # noqa: E402
 import time  # noqa: E402
 import tracemalloc  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -33,6 +34,8 @@ from sklearn_ser.features import (  # noqa: E402
 )
 from sklearn_ser.features.lld import compile_numba_kernels  # noqa: E402
 from sklearn_ser.features.spectral import frame_signal  # noqa: E402
+
+from _results import RESULTS, command, provenance, write_run  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 
@@ -87,7 +90,7 @@ def floor_seconds(waves, framing, repeat, duration_s=None, sr=16000):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=HERE.parents[1] / "shared" / "data" / "emodb")
-    parser.add_argument("--out", type=Path, default=HERE / "results" / "features.json")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results root (default: benchmarks/results)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--limit", type=int, help="only the first N utterances (a quick look)")
     args = parser.parse_args()
@@ -145,13 +148,16 @@ def main():
     except ImportError:
         print("openSMILE not installed: pip install 'sklearn-ser[opensmile]' for its reference row")
 
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(dict(
-        corpus=str(args.data), n_utterances=len(corpus), audio_seconds=seconds, threads=1,
-        machine=platform.machine(), processor=platform.processor(), cpu_count=os.cpu_count(),
-        decode_seconds_16k=audio[16000][1], decode_resample_seconds_22k=audio[22050][1], rows=rows,
-    ), indent=2))
-    print(f"\nwrote {args.out}")
+    settings = {"limit": args.limit, "repeat": args.repeat}
+    overrides = {k: v for k, v in settings.items() if v != parser.get_default(k)}
+    extra = [f"--{k}={v}" for k, v in overrides.items()]
+    path = write_run("features", "emodb", None, settings, dict(
+        overrides=overrides, settings_recorded=True,
+        cv=None, data=args.data.name, n_utterances=len(corpus), audio_seconds=seconds, rows=rows,
+        timings=dict(decode_seconds_16k=audio[16000][1], decode_resample_seconds_22k=audio[22050][1]),
+        command=command("features.py", extra=extra), **provenance(threads=1),
+    ), root=args.out)
+    print(f"\nwrote {path}")
 
 
 if __name__ == "__main__":

@@ -2,11 +2,14 @@
 net alone and the early-stopped net alone, so the three are paired on one machine and one seed.
 
 Run: python benchmarks/refit_members.py --system kim-3d-cnn-dnn-spknorm --threads 1 [--set random_state=3]
+     [--corpus emodb] [--out benchmarks/results]
 
-Stores the three runs in the results JSON under ``name[refit=average,settings]``,
-``name[refit=average,settings]@refitted`` and ``...@early-stopped``, in ``accuracy.py``'s layout
-(``compare_runs.py`` compares them). Same-seed runs on another machine are not these fits: float
-summation differs across CPUs, and the early stopping then picks other epochs.
+Stores three runs, each a new file in ``accuracy.py``'s layout (``_results.py``) with the settings
+of the fitted system (``refit="average"``): the averaged posteriors, and the runs with
+``"member": "refitted"`` and ``"member": "early-stopped"`` (``compare_runs.py`` compares them;
+``report.py`` counts the refitted net as a run with ``refit=True``, the early-stopped one as
+``refit=False``). Same-seed runs on another machine are not these fits: float summation differs
+across CPUs, and the early stopping then picks other epochs.
 """
 import argparse
 import time
@@ -21,10 +24,8 @@ from sklearn_ser.model_selection import evaluate
 from sklearn_ser.model_selection.evaluate import _final_step
 from sklearn_ser.recipes import get_system, parse_settings
 
-from accuracy import (
-    _save, add_results_arguments, add_run_arguments, check_replaceable, load_results, results_path,
-    run_settings, start_run,
-)
+from _results import command, write_run
+from accuracy import add_results_arguments, add_run_arguments, run_record, run_settings, start_run
 
 ALONE = ("@refitted", "@early-stopped")
 
@@ -78,13 +79,9 @@ def main():
     add_run_arguments(parser)
     add_results_arguments(parser)
     args = parser.parse_args()
-    overrides = {**parse_settings(args.set), "refit": "average"}
-    name = f"{args.system}[{','.join(['refit=average', *args.set])}]"
-    out = results_path(args)
-    stored = load_results(out)
-    settings = run_settings(args.system, overrides)
-    for which in ("", *ALONE):  # before the first fold is fitted
-        check_replaceable(stored, name + which, settings, args.overwrite)
+    given = {k: v for k, v in parse_settings(args.set).items() if k != "refit"}
+    overrides = {"refit": "average", **given}
+    settings = run_settings(args.system, overrides)  # refuses a bad --set before the first fit
     corpus = start_run(args)
     y = corpus["label"].to_numpy()
     start = time.perf_counter()
@@ -93,12 +90,18 @@ def main():
     # evaluate's own predictions (those of the averaged nets) in fold order, then each net alone
     fold_ends = np.cumsum([len(test) for test in report.test_indices])[:-1]
     preds = {"": np.split(report.y_pred, fold_ends), **member_predictions(report, corpus)}
-    extra = dict(seconds=time.perf_counter() - start, fit_seconds=report.per_fold["fit_seconds"].tolist(),
-                 cv="loso", n_utterances=len(corpus), system=args.system, settings=settings)
+    record = dict(run_record(args, "loso", overrides, corpus),
+                  command=command("refit_members.py", args.system, corpus=args.corpus, overrides=given,
+                                  systems_flag="--system"),
+                  timings=dict(seconds=time.perf_counter() - start,
+                               fit_seconds=report.per_fold["fit_seconds"].tolist()))
     for which, pred in preds.items():
-        run = _run(truth, pred, report.per_fold["test_speakers"].tolist(), **extra)
-        _save(out, {name + which: run}, name + which)  # merges into the file as it is now
-        print(f"{name + which}: pooled UA {run['ua']:.3f}, fold UA " + " ".join(f"{ua:.3f}" for ua in run["fold_ua"]))
+        run = _run(truth, pred, report.per_fold["test_speakers"].tolist(), **record)
+        if which:
+            run["member"] = which[1:]
+        path = write_run("accuracy", args.corpus, args.system, settings, run, root=args.out)
+        print(f"{args.system}{which or ' (averaged)'}: pooled UA {run['ua']:.3f}, fold UA "
+              + " ".join(f"{ua:.3f}" for ua in run["fold_ua"]) + f" -> {path}")
 
 
 if __name__ == "__main__":

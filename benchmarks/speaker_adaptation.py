@@ -3,13 +3,13 @@ predicted together (the usual LOSO figure), after enrolling the speaker on a dis
 utterances, and with each utterance predicted alone (the population fallback).
 
 Run: python benchmarks/speaker_adaptation.py --systems baseline-spknorm [--corpus emodb]
-     [--cv loso | loso:03,08,14] [--threads N] [--set key=value ...] [--out FILE]
+     [--cv loso | loso:03,08,14] [--threads N] [--set key=value ...] [--out benchmarks/results]
 
 One fit per fold serves the three modes. Enrolment: the test speaker's utterances are split in two
 halves at random (seeded); the model enrolled on one half predicts each utterance of the other one
 at a time, then the other way round, so every utterance is predicted once from statistics that did
-not see it. Results go to results/speaker-adaptation-<corpus>.json under the run's name, with its
-settings; a stored result run with other settings is not replaced without --overwrite.
+not see it. Each system's run is a new file ``<out>/<corpus>/speaker-adaptation--<system>--<hash>.json``
+(``_results.py``), with its settings, command, date, commit and machine; no run replaces another.
 """
 import argparse
 import time
@@ -24,10 +24,8 @@ from sklearn_ser.metrics import unweighted_accuracy, weighted_accuracy
 from sklearn_ser.model_selection import evaluate
 from sklearn_ser.recipes import get_system, parse_settings
 
-from accuracy import (
-    HERE, _save, add_results_arguments, add_run_arguments, check_replaceable,
-    load_results, run_settings, start_run,
-)
+from _results import command, write_run
+from accuracy import add_results_arguments, add_run_arguments, run_record, run_settings, start_run
 
 MODES = ("batch", "enrolled", "alone")
 
@@ -61,12 +59,13 @@ def run(system, corpus, cv, overrides):
         X = take_utterances(corpus, test)
         pred["alone"][test] = one_at_a_time(model, X)
         pred["enrolled"][test] = enrolled_halves(model, X)
-    result = {"seconds": time.perf_counter() - start, "cv": cv, "n_utterances": len(tested)}
+    result = {"timings": {"seconds": time.perf_counter() - start}, "cv": cv, "n_utterances": len(tested)}
     for mode in MODES:
         result[mode] = dict(
             ua=unweighted_accuracy(y[tested], pred[mode][tested].astype(y.dtype)),
             wa=weighted_accuracy(y[tested], pred[mode][tested].astype(y.dtype)),
             fold_ua=[unweighted_accuracy(y[t], pred[mode][t].astype(y.dtype)) for t in report.test_indices],
+            fold_wa=[weighted_accuracy(y[t], pred[mode][t].astype(y.dtype)) for t in report.test_indices],
         )
     result["fold_speakers"] = report.per_fold["test_speakers"].tolist()
     return result
@@ -79,23 +78,22 @@ def main():
     add_run_arguments(parser)
     add_results_arguments(parser)
     args = parser.parse_args()
-    out = args.out or HERE / "results" / f"speaker-adaptation-{args.corpus}.json"
-    results = load_results(out)
     overrides = parse_settings(args.set)
-    suffix = ",".join(args.set + ([f"cv={args.cv}"] if args.cv != "loso" else []))
-    names = {system: system + (f"[{suffix}]" if suffix else "") for system in args.systems}
-    settings = {system: run_settings(system, overrides) for system in args.systems}
-    for system, name in names.items():
-        check_replaceable(results, name, settings[system], args.overwrite)
+    settings = {system: run_settings(system, overrides) for system in args.systems}  # refuses a bad --set now
     corpus = start_run(args)
-    for system, name in names.items():
-        results[name] = dict(run(system, corpus, args.cv, overrides), system=system, settings=settings[system])
-        results = _save(out, results, name)
+    results = {}
+    for system in args.systems:
+        results[system] = run(system, corpus, args.cv, overrides)
+        record = run_record(args, args.cv, overrides, corpus)
+        record["n_utterances"] = results[system].pop("n_utterances")  # those tested
+        record["command"] = command("speaker_adaptation.py", system, corpus=args.corpus, cv=args.cv,
+                                    overrides=overrides)
+        path = write_run("speaker-adaptation", args.corpus, system, settings[system],
+                         {**record, **results[system]}, root=args.out)
+        print(f"{system}: wrote {path}", flush=True)
     print(f"\n{'system':40s} " + " ".join(f"{m + ' UA':>12s}" for m in MODES))
-    for name in names.values():
-        r = results[name]
-        print(f"{name:40s} " + " ".join(f"{r[m]['ua']:12.3f}" for m in MODES))
-    print(f"\nwrote {out}")
+    for system, r in results.items():
+        print(f"{system:40s} " + " ".join(f"{r[m]['ua']:12.3f}" for m in MODES))
 
 
 if __name__ == "__main__":

@@ -1,20 +1,29 @@
-"""The benchmark scripts' own logic: compare_runs pairs seeds by position and folds by speaker;
-refit_members predicts with each of refit="average"'s two nets."""
+"""The benchmark scripts' own logic: each run is a new immutable file that records what reproduces
+it; compare_runs pairs seeds by position and folds by speaker; refit_members predicts with each of
+refit="average"'s two nets."""
 import json
+import re
+import shlex
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.stats import wilcoxon
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from _results import load_runs, write_run  # noqa: E402
 from compare_runs import compare_runs  # noqa: E402
 from refit_members import member, member_predictions  # noqa: E402
 
+from sklearn_ser.recipes import parse_settings  # noqa: E402
 
-def _run(fold_ua, speakers):
-    return dict(ua=float(np.mean(fold_ua)), fold_ua=list(fold_ua), fold_speakers=list(speakers))
+
+def _run(fold_ua, speakers, name, **extra):
+    return {"id": name, "system": "baseline", "ua": float(np.mean(fold_ua)), "fold_ua": list(fold_ua),
+            "fold_speakers": list(speakers), **extra}
 
 
 def test_fold_pairs_of_all_seeds_are_matched_by_speaker_and_tested_together():
@@ -22,22 +31,192 @@ def test_fold_pairs_of_all_seeds_are_matched_by_speaker_and_tested_together():
     speakers = [f"{i:02d}" for i in range(10)]
     a = [rng.uniform(0.4, 0.7, 10) for _ in range(2)]
     b = [rng.uniform(0.4, 0.7, 10) for _ in range(2)]
-    results = {"a0": _run(a[0], speakers), "a1": _run(a[1], speakers),
-               # stored in another fold order: pairing must follow the speakers, not the positions
-               "b0": _run(b[0][::-1], speakers[::-1]), "b1": _run(b[1], speakers)}
-    lines = compare_runs(results, ["a0", "a1"], ["b0", "b1"])
+    runs = [_run(a[0], speakers, "a0"), _run(a[1], speakers, "a1"),
+            # stored in another fold order: pairing must follow the speakers, not the positions
+            _run(b[0][::-1], speakers[::-1], "b0"), _run(b[1], speakers, "b1")]
+    lines = compare_runs(runs, ["a0", "a1.json"], ["b0", "b1"])
     expected = wilcoxon(np.concatenate(a), np.concatenate(b)).pvalue
-    assert f"over the 20 fold pairs: mean fold UA A-B {np.mean(np.concatenate(a) - np.concatenate(b)):+.3f}" in lines[-1]
+    difference = np.mean(np.concatenate(a) - np.concatenate(b))
+    assert f"over the 20 fold pairs: mean fold UA A-B {difference:+.3f}" in lines[-1]
     assert f"Wilcoxon p = {expected:.3f}" in lines[-1]
     assert lines[0].endswith(f"p = {wilcoxon(a[0], b[0]).pvalue:.3f}  (a0 vs b0)")
 
 
-def test_unpaired_or_missing_runs_are_refused():
-    run = _run([0.5] * 10, range(10))
+def test_unpaired_missing_ambiguous_or_unmatched_runs_are_refused():
+    speakers = [f"{i:02d}" for i in range(10)]
+    runs = [_run([0.5] * 10, speakers, "a", overrides={"C": 10}), _run([0.6] * 10, speakers, "b", overrides={"C": 10}),
+            _run([0.5] * 10, [f"{i:02d}" for i in range(1, 11)], "other")]
     with pytest.raises(SystemExit, match="pair by position"):
-        compare_runs({"a": run, "b": run}, ["a"], ["a", "b"])
+        compare_runs(runs, ["a"], ["a", "b"])
     with pytest.raises(SystemExit, match="not in the results: c"):
-        compare_runs({"a": run}, ["a"], ["c"])
+        compare_runs(runs, ["a"], ["c"])
+    with pytest.raises(SystemExit, match=r"baseline\[C=10\] names 2 runs; name one by its file: a, b"):
+        compare_runs(runs, ["baseline[C=10]"], ["b"])
+    with pytest.raises(SystemExit, match="tested other speakers"):
+        compare_runs(runs, ["a"], ["other"])
+
+
+def test_runs_are_named_by_file_or_by_the_key_of_the_old_shared_files():
+    speakers = [f"{i:02d}" for i in range(6)]
+    rng = np.random.default_rng(1)
+    runs = [_run(rng.uniform(size=6), speakers, "kim--1", system="kim", member="refitted",
+                 overrides={"refit": "average", "random_state": 3}),
+            _run(rng.uniform(size=6), speakers, "kim--2", system="kim",
+                 legacy={"key": "kim[refit=average,random_state=3]"})]
+    lines = compare_runs(runs, ["kim[refit=average,random_state=3]@refitted"], ["kim[refit=average,random_state=3]"])
+    assert lines[0].endswith("(kim[refit=average,random_state=3]@refitted vs kim[refit=average,random_state=3])")
+
+
+def test_a_run_never_replaces_another_not_even_when_written_at_once(tmp_path):
+    settings = {"C": 1.0, "random_state": 0}
+    first = write_run("accuracy", "synthetic", "baseline", settings, {"cv": "loso", "ua": 0.5}, root=tmp_path)
+    assert re.fullmatch(r"baseline--[0-9a-f]{8}\.json", first.name) and first.parent == tmp_path / "synthetic"
+    second = write_run("accuracy", "synthetic", "baseline", settings, {"cv": "loso", "ua": 0.6}, root=tmp_path)
+    assert second.name == first.name.replace(".json", "-2.json")
+    assert json.loads(first.read_text())["ua"] == 0.5  # untouched
+    # what defines the measurement changes the name; what does not (the figures, the machine) does not
+    others = [write_run("accuracy", "synthetic", "baseline", s, payload, root=tmp_path) for s, payload in [
+        ({**settings, "C": 10}, {"cv": "loso"}), (settings, {"cv": "kfold:2"}),
+        (settings, {"cv": "loso", "member": "refitted"})]]
+    assert len({first.name, *(p.name for p in others)}) == 4 and not any(p.stem.endswith("-2") for p in others)
+
+    paths, barrier = [], threading.Barrier(8)
+
+    def write(i):
+        barrier.wait()
+        paths.append(write_run("accuracy", "synthetic", "zhang-3d", settings, {"cv": "loso", "ua": i}, root=tmp_path))
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(paths)) == 8
+    assert sorted(json.loads(p.read_text())["ua"] for p in paths) == list(range(8))
+    assert len(load_runs("synthetic", root=tmp_path)) == 5 + 8
+
+
+def test_a_stored_run_holds_no_absolute_path(tmp_path):
+    path = write_run("accuracy", "emodb", "zhang-2d", {"pretrained": "/home/me/alexnet.pth"},
+                     {"cv": "loso", "data": "emodb", "notes": ["/work/shared/data/emodb"]}, root=tmp_path)
+    run = json.loads(path.read_text())
+    assert run["settings"]["pretrained"] == "alexnet.pth" and run["notes"] == ["emodb"]
+
+
+def _strings(value):
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return [value] if isinstance(value, str) else []
+
+
+def _tiny_corpus():
+    from sklearn_ser.datasets import make_synthetic_corpus
+
+    return make_synthetic_corpus(n_speakers=4, n_per_class=3, random_state=0)
+
+
+def _main(module, monkeypatch, *argv):
+    monkeypatch.setattr(module, "start_run", lambda args: _tiny_corpus())  # the scripts' own code runs, fast
+    monkeypatch.setattr(sys, "argv", [module.__name__ + ".py", *argv])
+    module.main()
+
+
+def test_an_accuracy_run_is_a_new_file_with_what_reproduces_it(tmp_path, monkeypatch, capsys):
+    import accuracy
+
+    monkeypatch.setattr(accuracy, "matmul_ceiling", lambda: 1.0)  # a speed figure, not under test here
+    argv = ("--systems", "baseline", "--corpus", "synthetic", "--cv", "kfold:2", "--out", str(tmp_path),
+            "--set", "random_state=1", "C=2")
+    _main(accuracy, monkeypatch, *argv)
+    [first] = load_runs(root=tmp_path)
+    assert first["file"].startswith("synthetic/baseline--")
+    assert first["kind"] == "accuracy" and first["system"] == "baseline" and first["corpus"] == "synthetic"
+    assert first["overrides"] == {"random_state": 1, "C": 2} and first["cv"] == "kfold:2"
+    assert first["settings"] == accuracy.run_settings("baseline", {"random_state": 1, "C": 2})
+    assert first["settings"]["speaker_norm"] is False and first["settings_recorded"] is True
+    assert len(first["fold_ua"]) == len(first["fold_speakers"]) == 2 and 0 <= first["ua"] <= 1
+    assert first["timings"]["seconds"] > 0 and first["n_utterances"] == len(_tiny_corpus())
+    assert re.fullmatch(r"[0-9a-f]{40}", first["commit"]) and first["date"].startswith("20")
+    assert first["machine"]["cpu_count"] >= 1 and "threads" in first["machine"]
+    assert not [s for s in _strings(first) if s.startswith("/")]
+    command = shlex.split(first["command"])
+    assert command[:4] == ["python", "benchmarks/accuracy.py", "--systems", "baseline"]
+    assert command[command.index("--cv") + 1] == "kfold:2" and command[command.index("--corpus") + 1] == "synthetic"
+    assert parse_settings(command[command.index("--set") + 1:]) == first["overrides"]
+
+    _main(accuracy, monkeypatch, *argv)  # the same settings again: a second file, the first untouched
+    runs = load_runs(root=tmp_path)
+    assert [r["id"] for r in runs] == [first["id"], first["id"] + "-2"]
+    assert runs[0] == first and runs[1]["fold_ua"] == first["fold_ua"]
+    assert "baseline" in capsys.readouterr().out
+
+
+def test_a_speaker_adaptation_run_is_a_file_of_its_kind(tmp_path, monkeypatch):
+    import speaker_adaptation
+
+    _main(speaker_adaptation, monkeypatch, "--systems", "baseline-spknorm", "--corpus", "synthetic",
+          "--cv", "kfold:2", "--out", str(tmp_path))
+    [run] = load_runs("synthetic", kind="speaker-adaptation", root=tmp_path)
+    assert run["id"].startswith("speaker-adaptation--baseline-spknorm--")
+    assert run["settings"]["speaker_norm"] is True and run["overrides"] == {} and run["cv"] == "kfold:2"
+    assert all(len(run[m]["fold_ua"]) == len(run[m]["fold_wa"]) == 2 for m in ("batch", "enrolled", "alone"))
+    assert run["n_utterances"] == len(_tiny_corpus()) and run["timings"]["seconds"] > 0
+    assert run["command"] == ("python benchmarks/speaker_adaptation.py --systems baseline-spknorm "
+                              "--corpus synthetic --cv kfold:2")
+
+
+def test_refit_members_stores_three_runs_that_say_which_net_predicted(tmp_path, monkeypatch):
+    import refit_members
+
+    corpus = _tiny_corpus()
+    speakers = corpus["speaker"].astype(str).to_numpy()
+    folds = [np.flatnonzero(speakers == s) for s in sorted(set(speakers))]
+    y = corpus["label"].to_numpy()
+    report = type("Report", (), dict(
+        test_indices=folds, y_pred=np.concatenate([y[f] for f in folds]),  # the averaged nets: all right
+        per_fold=pd.DataFrame(dict(fit_seconds=[1.0] * len(folds), test_speakers=sorted(set(speakers))))))
+    fitted = {}
+
+    def evaluate(model, *args, **kwargs):  # the fits are not under test: their storage is
+        fitted["model"] = model
+        return report
+
+    monkeypatch.setattr(refit_members, "evaluate", evaluate)
+    wrong = {"@refitted": [np.where(y[f] == y[0], "x", y[f]) for f in folds],
+             "@early-stopped": [np.full(len(f), y[0]) for f in folds]}
+    monkeypatch.setattr(refit_members, "member_predictions", lambda report, X: wrong)
+    _main(refit_members, monkeypatch, "--system", "kim-3d-cnn-dnn-spknorm", "--corpus", "synthetic",
+          "--out", str(tmp_path), "--set", "random_state=3")
+    assert fitted["model"].named_steps["net"].refit == "average"
+    runs = {r.get("member"): r for r in load_runs("synthetic", root=tmp_path)}
+    assert set(runs) == {None, "refitted", "early-stopped"} and runs[None]["ua"] == 1.0
+    assert runs["refitted"]["ua"] < 1.0 and runs["early-stopped"]["ua"] == pytest.approx(1 / 4)
+    for run in runs.values():
+        assert run["settings"]["refit"] == "average" and run["settings"]["random_state"] == 3
+        assert run["overrides"] == {"refit": "average", "random_state": 3}
+        assert run["command"] == ("python benchmarks/refit_members.py --system kim-3d-cnn-dnn-spknorm "
+                                  "--corpus synthetic --set random_state=3")
+    assert len({r["id"] for r in runs.values()}) == 3  # the member is part of what was measured
+
+
+def test_a_features_run_names_its_data_folder_only(tmp_path, monkeypatch):
+    import features
+
+    corpus = _tiny_corpus().iloc[:6]
+    monkeypatch.setattr(features, "read_emodb", lambda folder: corpus)
+    monkeypatch.setattr(features, "CASES", features.CASES[:1])  # Kim's volumes: the others are timed alike
+    monkeypatch.setattr(features, "compile_numba_kernels", lambda: None)
+    monkeypatch.setattr(sys, "argv", ["features.py", "--data", str(tmp_path / "emodb"), "--repeat", "1",
+                                      "--out", str(tmp_path / "results")])
+    features.main()
+    [run] = load_runs("emodb", kind="features", root=tmp_path / "results")
+    assert run["id"].startswith("features--") and run["settings"] == {"limit": None, "repeat": 1}
+    assert run["data"] == "emodb" and run["machine"]["threads"] == 1 and run["n_utterances"] == 6
+    assert [r["name"] for r in run["rows"]][0] == "Kim log-spectrogram volumes"
+    assert run["command"] == "python benchmarks/features.py --repeat=1"
+    assert not [s for s in _strings(run) if s.startswith("/")]
 
 
 def test_refit_members_predict_with_each_net_alone_and_restore_both():
@@ -68,70 +247,6 @@ def test_refit_members_predict_with_each_net_alone_and_restore_both():
             np.testing.assert_array_equal(preds["@early-stopped"][k], model.predict(X[test]))
     with pytest.raises(SystemExit, match="kept no early-stopped net"):
         member_predictions(evaluate(refitted, X, y, groups=groups, cv="kfold:3", return_estimators=True), X)
-
-
-def _accuracy_main(monkeypatch, *argv):
-    import accuracy
-
-    monkeypatch.setattr(sys, "argv", ["accuracy.py", *argv])
-    accuracy.main()
-
-
-def test_a_run_records_its_settings_and_refuses_to_replace_a_result_run_with_others(tmp_path, monkeypatch):
-    from accuracy import run_settings
-
-    out = tmp_path / "results.json"
-    key = "kim-3d-cnn-dnn-spknorm[random_state=3]"
-    warped = run_settings("kim-3d-cnn-dnn-spknorm", {"random_state": 3})
-    assert warped["frequency_warp"] == 0.1 and warped["kernel"] == [2, 2, 32] and warped["random_state"] == 3
-    argv = ("--systems", "kim-3d-cnn-dnn-spknorm", "--corpus", "synthetic", "--out", str(out),
-            "--set", "random_state=3")
-    # a result stored before settings were recorded, and one stored before the warp became the default
-    for stored, message in [({}, "records no settings"),
-                            ({"settings": {**warped, "frequency_warp": None}}, "frequency_warp None then, 0.1 now")]:
-        out.write_text(json.dumps({key: dict(ua=0.5, **stored)}))
-        with pytest.raises(SystemExit, match=message):
-            _accuracy_main(monkeypatch, *argv)
-        assert json.loads(out.read_text())[key]["ua"] == 0.5  # untouched
-
-
-def test_refit_members_refuses_before_fitting_too(tmp_path, monkeypatch):
-    import refit_members
-
-    out = tmp_path / "results.json"
-    out.write_text(json.dumps({"kim-3d-cnn-dnn-spknorm[refit=average]@refitted": dict(ua=0.5)}))
-    monkeypatch.setattr(sys, "argv", ["refit_members.py", "--system", "kim-3d-cnn-dnn-spknorm",
-                                      "--corpus", "synthetic", "--out", str(out)])
-    with pytest.raises(SystemExit, match="@refitted' records no settings"):
-        refit_members.main()
-
-
-def test_a_result_run_with_the_same_settings_or_overwrite_may_be_replaced():
-    from accuracy import check_replaceable
-
-    settings = {"random_state": 3, "kernel": [2, 2, 32]}
-    results = {"a": dict(ua=0.5, settings=dict(settings)), "old": dict(ua=0.5)}
-    check_replaceable(results, "a", settings)
-    check_replaceable(results, "new", settings)
-    check_replaceable(results, "old", settings, overwrite=True)
-    with pytest.raises(SystemExit, match="kernel"):
-        check_replaceable(results, "a", {**settings, "kernel": [2, 2, 128]})
-
-
-def test_a_run_stores_the_settings_it_ran_with_and_may_be_rerun_with_them(tmp_path, monkeypatch):
-    import accuracy
-
-    monkeypatch.setattr(accuracy, "matmul_ceiling", lambda: 1.0)  # a speed figure, not under test here
-    out = tmp_path / "results.json"
-    argv = ("--systems", "baseline", "--corpus", "synthetic", "--cv", "kfold:2", "--out", str(out),
-            "--set", "random_state=1")
-    _accuracy_main(monkeypatch, *argv)
-    first = json.loads(out.read_text())["baseline[random_state=1]"]
-    assert first["system"] == "baseline"
-    assert first["settings"] == accuracy.run_settings("baseline", {"random_state": 1})
-    assert first["settings"]["random_state"] == 1 and first["settings"]["speaker_norm"] is False
-    _accuracy_main(monkeypatch, *argv)  # same settings: replaced, not refused
-    assert json.loads(out.read_text())["baseline[random_state=1]"]["fold_ua"] == first["fold_ua"]
 
 
 def test_speaker_adaptation_scores_the_three_ways_of_predicting_a_speaker(small_corpus):

@@ -1,0 +1,215 @@
+"""benchmarks/report.py: the committed page and results agree, and the picking and aggregation of
+runs on small fabricated runs (superseded ones out, seeds together, variants labelled by the
+settings they change, the Wilcoxon test paired by speaker as scipy computes it)."""
+import random
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.stats import wilcoxon
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "benchmarks"))
+import report  # noqa: E402
+from _results import jsonable, load_runs, write_run  # noqa: E402
+
+from sklearn_ser.recipes import system_settings  # noqa: E402
+
+SPEAKERS = [f"{i:02d}" for i in (3, 8, 9, 10, 11, 12, 13, 14, 15, 16)]
+
+
+def test_the_committed_page_is_what_the_committed_runs_give():
+    """`python benchmarks/report.py --check` on the repository: rerun the report after storing a run."""
+    report.main(["--check"])
+
+
+def store(root, system, fold_ua, overrides=None, speakers=SPEAKERS, cv="loso", kind="accuracy", **extra):
+    overrides = overrides or {}
+    fold_ua = list(map(float, fold_ua))
+    payload = dict(overrides=overrides, settings_recorded=True, cv=cv, fold_speakers=list(speakers),
+                   timings={"seconds": 60.0}, command="", **extra)
+    if kind == "accuracy":
+        payload.update(ua=float(np.mean(fold_ua)), wa=float(np.mean(fold_ua)) + 0.01, fold_ua=fold_ua)
+    else:
+        for mode, shift in (("batch", 0), ("enrolled", -0.01), ("alone", -0.1)):
+            ua = [u + shift for u in fold_ua]
+            payload[mode] = dict(ua=float(np.mean(ua)), wa=float(np.mean(ua)), fold_ua=ua)
+    return write_run(kind, "emodb", system, jsonable(system_settings(system, **overrides)), payload, root=root)
+
+
+def rows_of(page, system):
+    return [line for line in page.splitlines() if line.startswith(f"| {system} |")]
+
+
+def test_superseded_runs_are_left_out_of_every_table(tmp_path):
+    store(tmp_path, "baseline", [0.5] * 10)
+    store(tmp_path, "baseline", [0.9] * 10, superseded="measured before the fix")
+    page = report.build_page(load_runs(root=tmp_path))
+    assert "0.900" not in page and "0.910" not in page
+    assert rows_of(page, "baseline")[0].startswith("| baseline | current settings | 1 | 0.500 | 0.510 |")
+    assert "1 stored runs are superseded" in page
+
+
+def test_seeds_are_one_row_with_their_mean_and_range(tmp_path):
+    store(tmp_path, "zhang-3d", [0.5] * 10)
+    store(tmp_path, "zhang-3d", [0.6] * 10, {"random_state": 1})
+    store(tmp_path, "zhang-3d", [0.7] * 10, {"random_state": 2})
+    page = report.build_page(load_runs(root=tmp_path))
+    [row] = [r for r in rows_of(page, "zhang-3d") if "current settings" in r]
+    assert "| 3: s0: 0.500, s1: 0.600, s2: 0.700 | 0.600 (0.500–0.700) | 0.610 | 0.600 ± 0.000 | 60 s |" in row
+    readme = report.build_readme_block(load_runs(root=tmp_path))
+    assert "| zhang-3d | **0.600** | 3 (0.500–0.700) |" in readme  # the mean, never the best seed
+
+
+def test_a_run_with_other_settings_is_a_variant_labelled_by_them(tmp_path):
+    store(tmp_path, "kim-3d-cnn-dnn", [0.4] * 10)
+    store(tmp_path, "kim-3d-cnn-dnn", [0.45] * 10, {"kernel": [2, 2, 32], "module__dropout": 0.2})
+    page = report.build_page(load_runs(root=tmp_path))
+    rows = rows_of(page, "kim-3d-cnn-dnn")
+    assert rows[0].startswith("| kim-3d-cnn-dnn | current settings | 1 | 0.400 |")
+    assert rows[1].startswith("| kim-3d-cnn-dnn | kernel=[2,2,32], module__dropout=0.2 | 1 | 0.450 |")
+    assert "--set 'kernel=[2,2,32]' module__dropout=0.2`" in rows[1]  # the command that reruns it today
+
+
+def test_a_system_without_a_run_at_its_current_settings_says_so(tmp_path):
+    store(tmp_path, "zhang-feature-fusion", [0.55] * 10, {"members": ["2d-small", "3d"]})
+    store(tmp_path, "zhang-2d", [0.52], speakers=["03"], cv="loso:03")
+    runs = load_runs(root=tmp_path)
+    page = report.build_page(runs)
+    [row] = rows_of(page, "zhang-feature-fusion")  # the nearest run is not repeated as a variant
+    assert 'not measured at its current settings; nearest: members=["2d-small","3d"] | 1 | 0.550 |' in row
+    assert rows_of(page, "zhang-1d")[0].startswith("| zhang-1d | not measured |")
+    assert "measured on the folds of `--cv loso:03` only | 1 | 0.520 |" in rows_of(page, "zhang-2d")[0]
+    assert "| zhang-2d | current settings | `loso:03` | 1 | 0.520 |" in page  # the reduced table
+    readme = report.build_readme_block(runs)
+    assert ('| zhang-feature-fusion | *not measured at its current settings*; with members=["2d-small","3d"]: '
+            '0.550 | 1 |') in readme
+    assert "| zhang-2d | *only on the folds of `--cv loso:03`*: 0.520 | 1 |" in readme
+
+
+def test_the_wilcoxon_test_pairs_folds_by_speaker_as_scipy_does(tmp_path):
+    rng = np.random.default_rng(0)
+    base, kim = rng.uniform(0.5, 0.8, 10), rng.uniform(0.3, 0.7, 10)
+    store(tmp_path, "baseline", base)
+    store(tmp_path, "kim-3d-cnn-dnn", kim[::-1], speakers=SPEAKERS[::-1])  # another fold order
+    expected = wilcoxon(kim, base).pvalue
+    verdict = "level" if expected >= 0.05 else ("better" if np.mean(kim - base) > 0 else "worse")
+    page = report.build_page(load_runs(root=tmp_path))
+    gain = np.mean(kim) - np.mean(base)
+    assert f"| {verdict}, p = {expected:.3f}; pooled UA {gain:+.3f} |" in rows_of(page, "kim-3d-cnn-dnn")[0]
+    test = report.paired_test(dict(zip(SPEAKERS, kim)), dict(zip(SPEAKERS, base)))
+    assert test.pvalue == pytest.approx(expected) and test.n == 10
+    assert test.mean_difference == pytest.approx(np.mean(kim - base))
+
+
+def test_seeds_are_averaged_per_speaker_before_the_test(tmp_path):
+    rng = np.random.default_rng(1)
+    ref = rng.uniform(0.4, 0.6, 10)
+    seeds = [rng.uniform(0.5, 0.9, 10) for _ in range(3)]
+    store(tmp_path, "zhang-3d", ref)
+    for seed, ua in enumerate(seeds):
+        store(tmp_path, "zhang-1d", ua, {"random_state": seed})
+    page = report.build_page(load_runs(root=tmp_path))
+    expected = wilcoxon(np.mean(seeds, axis=0), ref).pvalue
+    assert f"p = {expected:.3f}; pooled UA" in rows_of(page, "zhang-1d")[0]
+
+
+def test_variants_are_paired_with_the_current_settings_seed_by_seed_and_source_by_source(tmp_path):
+    rng = np.random.default_rng(2)
+    now = {seed: rng.uniform(0.5, 0.7, 10) for seed in range(4)}
+    then = {seed: rng.uniform(0.4, 0.6, 10) for seed in range(4)}
+    for seed in range(2):  # accuracy.py runs of seeds 0 and 1, refitted nets of seeds 2 and 3
+        store(tmp_path, "kim-3d-cnn-dnn-spknorm", now[seed], {"random_state": seed})
+        store(tmp_path, "kim-3d-cnn-dnn-spknorm", then[seed], {"random_state": seed, "frequency_warp": None})
+    for seed in (2, 3):
+        store(tmp_path, "kim-3d-cnn-dnn-spknorm", now[seed], {"random_state": seed, "refit": "average"},
+              member="refitted")
+        store(tmp_path, "kim-3d-cnn-dnn-spknorm", then[seed], {"random_state": seed, "refit": "average",
+                                                                "frequency_warp": None}, member="refitted")
+    store(tmp_path, "kim-3d-cnn-dnn-spknorm", then[3], {"random_state": 4, "frequency_warp": None})  # no partner
+    page = report.build_page(load_runs(root=tmp_path))
+    rows = [line for line in page.split("## Paired seeds")[1].split("##")[0].splitlines()
+            if line.startswith("| kim-3d-cnn-dnn-spknorm | frequency_warp=null |")]
+    for row, seeds, source in zip(rows, ([0, 1], [2, 3]), ("accuracy.py", "(r)")):
+        a = np.concatenate([now[s] for s in seeds])
+        b = np.concatenate([then[s] for s in seeds])
+        assert row.startswith(f"| kim-3d-cnn-dnn-spknorm | frequency_warp=null | {source} | "
+                              f"{', '.join(map(str, seeds))} |")
+        test = report.paired_test(dict(enumerate(a)), dict(enumerate(b)))
+        assert row.endswith(f"| {np.mean(a - b):+.3f} | 20 | {test} |")
+        assert f"p = {wilcoxon(a, b).pvalue:.3f}" in row
+    assert len(rows) == 2
+
+
+def test_runs_on_other_test_speakers_are_not_paired(tmp_path):
+    store(tmp_path, "zhang-3d", [0.5] * 10)
+    store(tmp_path, "zhang-1d", [0.4] * 10, speakers=[f"s{i}" for i in range(10)])
+    page = report.build_page(load_runs(root=tmp_path))
+    assert "| not paired: other test speakers |" in rows_of(page, "zhang-1d")[0]
+    assert report.paired_test({"a": 0.5, "b": 0.6}, {"a": 0.4, "c": 0.6}) == "not paired: other test speakers"
+    assert report.paired_test({s: 0.5 for s in "abc"}, {s: 0.4 for s in "abc"}) == "3 folds: no test"
+
+
+def test_members_and_speaker_adaptation_batches_count_as_the_settings_they_measured(tmp_path):
+    store(tmp_path, "kim-3d-cnn-dnn-spknorm", [0.5] * 10)
+    for member, ua in (("refitted", 0.6), ("early-stopped", 0.3)):
+        store(tmp_path, "kim-3d-cnn-dnn-spknorm", [ua] * 10, {"refit": "average", "random_state": 3}, member=member)
+    store(tmp_path, "baseline-spknorm", [0.78] * 10, kind="speaker-adaptation")
+    page = report.build_page(load_runs(root=tmp_path))
+    rows = rows_of(page, "kim-3d-cnn-dnn-spknorm")
+    assert "| 2: s0: 0.500, s3 (r): 0.600 | 0.550 (0.500–0.600) |" in rows[0]  # refit=True: the default
+    assert "| refit=false | 1 (e) | 0.300 |" in rows[1]
+    assert "| 60 s |" in rows[0]
+    assert "| refit=false | 1 (e) | 0.300 | 0.310 | 0.300 ± 0.000 |  |" in rows[1]  # a member's time is not its own
+    assert rows_of(page, "baseline-spknorm")[0].startswith("| baseline-spknorm | current settings | 1 (s) | 0.780 |")
+    assert "| baseline-spknorm | current settings | `loso` | 0.780 | 0.770 | 0.680 |" in page
+
+
+def test_the_page_does_not_depend_on_the_order_runs_are_read_in(tmp_path):
+    store(tmp_path, "baseline", [0.5] * 10)
+    store(tmp_path, "zhang-3d", [0.6] * 10, {"random_state": 1})
+    store(tmp_path, "zhang-3d", [0.5] * 10)
+    runs = load_runs(root=tmp_path)
+    page = report.build_page(runs)
+    random.Random(0).shuffle(runs)
+    assert report.build_page(runs) == page
+    assert "| zhang-3d | current settings | 2: s0: 0.500, s1: 0.600 |" in page
+
+
+def test_reference_folds_are_the_stored_runs_at_current_settings(tmp_path):
+    store(tmp_path, "baseline", [0.5] * 10)
+    store(tmp_path, "baseline", [0.7] * 10, {"random_state": 1})
+    store(tmp_path, "baseline", [0.9] * 10, {"C": 10})
+    folds, about = report.reference_folds("baseline", "emodb", "loso", tmp_path)
+    assert folds == {s: pytest.approx(0.6) for s in SPEAKERS} and about == "2 stored runs"
+    assert report.reference_folds("baseline", "emodb", "loso:03", tmp_path)[0] is None
+
+
+def test_the_readme_block_is_rewritten_between_the_markers_only(tmp_path, capsys):
+    store(tmp_path / "results", "baseline", [0.5] * 10)
+    page, readme = tmp_path / "results.md", tmp_path / "README.md"
+    argv = ["--results", str(tmp_path / "results"), "--page", str(page), "--readme", str(readme)]
+    readme.write_text("# sklearn-ser\n\nNo markers here.\n")
+    report.main(argv)
+    assert readme.read_text() == "# sklearn-ser\n\nNo markers here.\n" and "| baseline |" in page.read_text()
+    report.main(argv + ["--check"])
+
+    readme.write_text(f"intro\n{report.BEGIN}\nold table\n{report.END}\noutro\n")
+    with pytest.raises(SystemExit):
+        report.main(argv + ["--check"])
+    assert "README.md is stale" in capsys.readouterr().err
+    report.main(argv)
+    text = readme.read_text()
+    assert text.startswith(f"intro\n{report.BEGIN}\n") and text.endswith(f"\n{report.END}\noutro\n")
+    assert "old table" not in text and "| baseline | **0.500** | 1 |" in text
+    report.main(argv + ["--check"])
+
+    page.write_text(page.read_text() + "a hand edit\n")
+    with pytest.raises(SystemExit):
+        report.main(argv + ["--check"])
+    assert "results.md is stale" in capsys.readouterr().err
+
+    readme.write_text(f"{report.END}\n{report.BEGIN}\n")
+    with pytest.raises(SystemExit, match="expected one"):
+        report.main(argv)
