@@ -76,8 +76,8 @@ def fft_conv(x, weight, bias=None, spectrum=None):
 
     The transforms run along contiguous rows; then the spectra are laid out frequency-first so that
     the whole layer is one batched real matrix product ``(batch, 2 C_in) @ (2 C_in, 2 C_out)`` per
-    frequency. (Transforming a spatial-first layout in place avoided those two copies, but strided
-    transforms were slower than the copies: 1.35-1.55x on the Kim and 1D-CNN-LSTM layers.)
+    frequency. (Transforming a spatial-first layout in place avoids those two copies, but the
+    strided transforms cost more than the copies save.)
     ``spectrum``: :func:`kernel_spectrum` of ``weight`` for this input size, if already computed.
     """
     n_dims = weight.ndim - 2
