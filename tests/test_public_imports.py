@@ -48,7 +48,7 @@ PUBLIC = {
     'sklearn_ser.features.representations': [
         'KimSpectrogramVolumes', 'LLDContextFrames', 'LatifLogMelSegments', 'RawSubsequences',
         'WieserMFCCWindows', 'WieserRawWindows', 'ZhangMelClips', 'ZhangMelSegments',
-        'ZhangRawSegments'
+        'ZhangRawSegments', 'delta_operator'
     ],
     'sklearn_ser.inspection': [
         'confusion_percent', 'plot_confusion_matrix', 'plot_embedding', 'plot_representation',
