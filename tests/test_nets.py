@@ -167,3 +167,67 @@ def test_both_conv_implementations_give_the_same_network(cls):
     x = torch.randn(2, 10, 10, 256)
     torch.testing.assert_close(fast(x), ref(x), rtol=1e-4, atol=1e-5)
     assert count_parameters(fast) == count_parameters(ref)
+
+
+def _spy(monkeypatch, owner, name, calls):
+    original = getattr(owner, name)
+
+    def spy(*args, **kwargs):
+        calls.append(name)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, spy)
+
+
+def test_auto_conv_takes_the_fft_on_cpu_and_torchs_convolution_on_a_gpu(monkeypatch):
+    from sklearn_ser.nets import fftconv
+
+    calls = []
+    _spy(monkeypatch, fftconv, "fft_conv", calls)
+    _spy(monkeypatch, torch.nn.functional, "conv3d", calls)
+    layer = fftconv.make_conv(3, 4, (2, 2, 8), "auto")
+    x = torch.randn(2, 3, 4, 4, 16)
+    layer(x)
+    assert calls == ["fft_conv"]
+    monkeypatch.setattr(fftconv, "_device_type", lambda x: "cuda")  # as if x lived on a GPU
+    calls.clear()
+    layer(x)
+    assert calls == ["conv3d"]
+
+
+@pytest.mark.parametrize("kernel, shape", [((2, 2, 32), (5, 4, 64)), ((3, 1, 5), (5, 4, 9)), ((2, 32), (6, 64)),
+                                           ((3, 4), (5, 7)), ((800,), (200,)), ((80,), (1600,))])
+def test_auto_conv_gives_the_same_outputs_and_gradients_on_either_path(kernel, shape, monkeypatch):
+    from sklearn_ser.nets import fftconv
+
+    torch.manual_seed(0)
+    auto, padded = fftconv.make_conv(3, 4, kernel, "auto"), fftconv.make_conv(3, 4, kernel, "torch")
+    padded.load_state_dict(auto.state_dict())
+    x = torch.randn(2, 3, *shape)
+    results = {}
+    for path, layer in [("fft", auto), ("torch", padded), ("auto on a gpu", auto)]:
+        if path == "auto on a gpu":
+            monkeypatch.setattr(fftconv, "_device_type", lambda x: "cuda")
+        layer.zero_grad()
+        x_path = x.clone().requires_grad_(True)
+        out = layer(x_path)
+        out.square().sum().backward()
+        results[path] = [out.detach(), layer.weight.grad.clone(), layer.bias.grad.clone(), x_path.grad]
+    torch.testing.assert_close(results["auto on a gpu"], results["torch"], rtol=0, atol=0)  # the same computation
+    for a, b in zip(results["fft"], results["torch"]):
+        torch.testing.assert_close(a, b, rtol=1e-3, atol=1e-4 * max(1.0, b.abs().max().item()))
+
+
+@pytest.mark.parametrize("cls, shape", [(Kim3DCNN, (2, 10, 10, 256)), (Kim3DCNNSteps, (2, 10, 10, 256)),
+                                        (CNN2DLSTM, (2, 10, 10, 256)), (CNN1DLSTM, (2, 20, 1600))])
+def test_auto_is_the_default_and_on_cpu_is_the_fft_network_exactly(cls, shape):
+    torch.manual_seed(0)
+    auto = cls()
+    torch.manual_seed(0)
+    fft = cls(conv="fft")
+    torch.manual_seed(0)
+    plain = cls(conv="torch")
+    assert count_parameters(auto) == count_parameters(fft) == count_parameters(plain)
+    assert {k: v.shape for k, v in auto.state_dict().items()} == {k: v.shape for k, v in plain.state_dict().items()}
+    x = torch.randn(*shape)
+    torch.testing.assert_close(auto.eval()(x), fft.eval()(x), rtol=0, atol=0)
