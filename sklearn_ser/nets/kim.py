@@ -3,7 +3,7 @@
 Inputs follow :mod:`sklearn_ser.features`: volumes ``(batch, L, T, S)`` (a channel axis is added
 here), LLD frame sequences ``(batch, frames, features)``, raw subsequences ``(batch, steps, samples)``.
 Convolutions use 'same' padding and 4 kernels a layer; with 4 classes the parameter counts match
-Table 4 of the paper within 2 % (``tests/test_nets.py``). Every ``forward`` ends in logits: the
+Table 4 of the paper within 2 % (``tests/nets/test_kim.py``). Every ``forward`` ends in logits: the
 papers' softmax is the classifier's (its loss and ``predict_proba``).
 """
 from __future__ import annotations
