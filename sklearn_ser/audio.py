@@ -242,7 +242,28 @@ def with_audio(utts: Utterances, waves: list) -> object:
     return out
 
 
-class AudioLoader(TransformerMixin, BaseEstimator):
+class _UtteranceTransformerBase(TransformerMixin, BaseEstimator):
+    """What every transformer that reads utterances shares: ``fit`` only checks them, cheaply
+    (their form, file headers, the samples of in-memory waveforms), and learns nothing, so the tag
+    ``requires_fit=False`` lets :func:`~sklearn_ser.model_selection.evaluate` run it once for all
+    folds. The output is float32 (DESIGN §4), or, for ``_ragged`` output, an object array of
+    float32 arrays. Subclasses: :class:`AudioLoader`, :class:`sklearn_ser.features.base.UtteranceTransformer`
+    (which learns at fit when it normalises per speaker)."""
+
+    _ragged = False  # True: one array per utterance in an object array
+
+    def fit(self, X, y=None):
+        validate_utterances(X)
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.transformer_tags.preserves_dtype = [] if self._ragged else ["float32"]
+        return tags
+
+
+class AudioLoader(_UtteranceTransformerBase):
     """Read utterances into float32 mono waveforms at one sample rate.
 
     Parameters
@@ -262,20 +283,12 @@ class AudioLoader(TransformerMixin, BaseEstimator):
     ([(800,), (1600,)], dtype('float32'))
     """
 
+    _ragged = True  # float32 waveforms of any length in an object array
+
     def __init__(self, sr=DEFAULT_SR, n_jobs=None):
         self.sr = sr
         self.n_jobs = n_jobs
 
-    def fit(self, X, y=None):
-        validate_utterances(X)
-        return self
-
     def transform(self, X):
         waves, utts = load_utterances(X, sr=self.sr, n_jobs=self.n_jobs)
         return with_audio(utts, waves)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.requires_fit = False
-        tags.transformer_tags.preserves_dtype = []  # ragged: float32 waveforms in an object array
-        return tags

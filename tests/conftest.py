@@ -47,9 +47,16 @@ def small_corpus():
     return make_synthetic_corpus(n_speakers=6, n_per_class=6, random_state=1)
 
 
-def tone(freq=200.0, seconds=1.0, sr=16000, amplitude=0.5):
+SR = 16000
+
+
+def tone(freq=200.0, seconds=1.0, sr=SR, amplitude=0.5):
     t = np.arange(int(seconds * sr)) / sr
     return (amplitude * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+def noise(seconds, seed=0, sr=SR):
+    return np.random.default_rng(seed).uniform(-0.5, 0.5, int(seconds * sr)).astype(np.float32)
 
 
 @pytest.fixture

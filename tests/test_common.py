@@ -150,7 +150,7 @@ EXPECTED_FAILURES = {
                               "naming the utterance), not the TypeError this check expects",
     },
     # one stack per utterance (DESIGN §1); order/subset invariance, pickling, idempotence are tested
-    # directly in test_representations.py
+    # directly in tests/features/representations/
     "ragged output": {name: _RAGGED for name in (
         "check_pipeline_consistency", "check_estimators_pickle", "check_transformer_data_not_an_array",
         "check_transformer_general", "check_methods_sample_order_invariance",

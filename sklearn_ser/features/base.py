@@ -11,10 +11,9 @@ from __future__ import annotations
 import warnings
 from collections import Counter
 
-from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ..audio import as_utterances, validate_utterances
+from ..audio import _UtteranceTransformerBase, as_utterances
 from .speaker import (
     ENROLLED, FALLBACK, OWN, SpeakerProfile, apply_zscore, average_speaker, check_min_utterances,
     known_speakers, require_speakers, rows_of, spoken_rows, statistics_plan, warn_fallback,
@@ -22,7 +21,7 @@ from .speaker import (
 )
 
 
-class UtteranceTransformer(TransformerMixin, BaseEstimator):
+class UtteranceTransformer(_UtteranceTransformerBase):
     """Shared fit/transform/enroll of the utterance transformers.
 
     A subclass implements ``_compute(X, plan) -> (out, gains)``: its features for the utterances X
@@ -50,7 +49,7 @@ class UtteranceTransformer(TransformerMixin, BaseEstimator):
         if getattr(self, "speaker_norm", False):
             self.fit_transform(X)
             return self
-        validate_utterances(X)  # stateless: fit only checks the utterances, cheaply
+        super().fit(X)  # stateless: fit only checks the utterances, cheaply
         self.enrolled_ = {}
         return self
 
@@ -144,8 +143,6 @@ class UtteranceTransformer(TransformerMixin, BaseEstimator):
         warn_fallback(fell_back, self._min_utterances(), " and ".join(instead))
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
+        tags = super().__sklearn_tags__()  # float32 out, or ragged: an object array of float32 stacks
         tags.requires_fit = bool(getattr(self, "speaker_norm", False))
-        # float32 whatever the input (DESIGN §4); ragged: an object array of float32 stacks
-        tags.transformer_tags.preserves_dtype = [] if getattr(self, "_ragged", False) else ["float32"]
         return tags

@@ -1,9 +1,9 @@
 """Plain ``torch.nn.Module``s, one file per family; no skorch or sklearn in them (DESIGN §2)."""
-from .fftconv import FFTConv
+from .fftconv import AutoConv, FFTConv
 from .kim import (
     CNN1DLSTM, CNN2DLSTM, FrameDNN, Kim3DCNN, Kim3DCNNSteps, SequenceLSTM, count_parameters,
 )
 from .zhang import Zhang1DCNN, Zhang3DCNN, ZhangAlexNet
 
-__all__ = ["CNN1DLSTM", "CNN2DLSTM", "FFTConv", "FrameDNN", "Kim3DCNN", "Kim3DCNNSteps", "SequenceLSTM",
-           "Zhang1DCNN", "Zhang3DCNN", "ZhangAlexNet", "count_parameters"]
+__all__ = ["AutoConv", "CNN1DLSTM", "CNN2DLSTM", "FFTConv", "FrameDNN", "Kim3DCNN", "Kim3DCNNSteps",
+           "SequenceLSTM", "Zhang1DCNN", "Zhang3DCNN", "ZhangAlexNet", "count_parameters"]

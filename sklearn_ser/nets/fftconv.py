@@ -6,7 +6,8 @@ convolution becomes, at each frequency, a small matrix product over the channels
 the direct multiply-adds. :class:`FFTConv` is a drop-in for
 ``nn.ConvNd(in_channels, out_channels, kernel, padding="same")`` (weights and bias laid out and
 initialised as PyTorch's) and equals it forward and backward within float32 tolerance
-(``tests/test_nets.py``).
+(``tests/nets/test_fftconv.py``). On a GPU the framework's own convolutions are the fast ones:
+:class:`AutoConv` (``conv="auto"``, the nets' default) takes the FFT path on CPU and theirs elsewhere.
 """
 from __future__ import annotations
 
@@ -76,8 +77,8 @@ def fft_conv(x, weight, bias=None, spectrum=None):
 
     The transforms run along contiguous rows; then the spectra are laid out frequency-first so that
     the whole layer is one batched real matrix product ``(batch, 2 C_in) @ (2 C_in, 2 C_out)`` per
-    frequency. (Transforming a spatial-first layout in place avoided those two copies, but strided
-    transforms were slower than the copies: 1.35-1.55x on the Kim and 1D-CNN-LSTM layers.)
+    frequency. (Transforming a spatial-first layout in place avoids those two copies, but the
+    strided transforms cost more than the copies save.)
     ``spectrum``: :func:`kernel_spectrum` of ``weight`` for this input size, if already computed.
     """
     n_dims = weight.ndim - 2
@@ -138,14 +139,37 @@ class FFTConv(nn.Module):
         return f"{self.in_channels}, {self.out_channels}, kernel={self.kernel}"
 
 
+def _same_pads(kernel):
+    """PyTorch's 'same' padding for ``kernel`` as ``F.pad`` takes it: last axis first, (left, right) each."""
+    return tuple(p for k in reversed(kernel) for p in (_same_left(k), k - 1 - _same_left(k)))
+
+
+def _device_type(x):
+    return x.device.type
+
+
+class AutoConv(FFTConv):
+    """:class:`FFTConv` whose input decides the computation at every call: the FFT path for an
+    input on the CPU, PyTorch's own convolution (``torch.nn.functional.conv{1,2,3}d`` on the same
+    weights, padded as 'same') for an input on any other device, where cuDNN and its kin are fast
+    at these shapes. Decided at run time, not at construction, because a net is built before it is
+    moved to its device (skorch's ``device="cuda"``), and a GPU in the machine says nothing about
+    where a net with ``device="cpu"`` runs. Parameters and initialisation are :class:`FFTConv`'s."""
+
+    def forward(self, x):
+        if _device_type(x) == "cpu":
+            return super().forward(x)
+        conv = (nn.functional.conv1d, nn.functional.conv2d, nn.functional.conv3d)[len(self.kernel) - 1]
+        return conv(nn.functional.pad(x, _same_pads(self.kernel)), self.weight, self.bias)
+
+
 class _ExplicitSamePadding:
     """``padding="same"`` as an explicit zero pad before an unpadded ``ConvNd``: the same result,
     without the UserWarning PyTorch raises on every even kernel (it pads a copy either way)."""
 
     def __init__(self, in_channels, out_channels, kernel):
         super().__init__(in_channels, out_channels, tuple(kernel), padding=0)
-        # F.pad takes the last axis first, (left, right) each
-        self.same_pads = tuple(p for k in reversed(kernel) for p in (_same_left(k), k - 1 - _same_left(k)))
+        self.same_pads = _same_pads(kernel)
 
     def forward(self, x):
         return super().forward(nn.functional.pad(x, self.same_pads))
@@ -163,12 +187,15 @@ class SameConv3d(_ExplicitSamePadding, nn.Conv3d):
     pass
 
 
-def make_conv(in_channels, out_channels, kernel, conv="fft"):
-    """A 'same'-padded convolution layer: :class:`FFTConv` (``conv="fft"``) or PyTorch's own
-    ``nn.ConvNd`` (``conv="torch"``, padded explicitly), same weights layout and results."""
+def make_conv(in_channels, out_channels, kernel, conv="auto"):
+    """A 'same'-padded convolution layer: :class:`FFTConv` (``conv="fft"``), PyTorch's own
+    ``nn.ConvNd`` (``conv="torch"``, padded explicitly), or :class:`AutoConv` (``conv="auto"``: the
+    FFT on CPU, PyTorch's elsewhere, chosen by each input's device); same weights layout and results."""
+    if conv == "auto":
+        return AutoConv(in_channels, out_channels, kernel)
     if conv == "fft":
         return FFTConv(in_channels, out_channels, kernel)
     if conv == "torch":
         layer = {1: SameConv1d, 2: SameConv2d, 3: SameConv3d}[len(kernel)]
         return layer(in_channels, out_channels, kernel)
-    raise ValueError(f"conv must be 'fft' or 'torch', got {conv!r}")
+    raise ValueError(f"conv must be 'auto', 'fft' or 'torch', got {conv!r}")

@@ -3,7 +3,7 @@
 Inputs follow :mod:`sklearn_ser.features`: volumes ``(batch, L, T, S)`` (a channel axis is added
 here), LLD frame sequences ``(batch, frames, features)``, raw subsequences ``(batch, steps, samples)``.
 Convolutions use 'same' padding and 4 kernels a layer; with 4 classes the parameter counts match
-Table 4 of the paper within 2 % (``tests/test_nets.py``). Every ``forward`` ends in logits: the
+Table 4 of the paper within 2 % (``tests/nets/test_kim.py``). Every ``forward`` ends in logits: the
 papers' softmax is the classifier's (its loss and ``predict_proba``).
 """
 from __future__ import annotations
@@ -45,15 +45,17 @@ class Kim3DCNN(nn.Module):
     kernel : (int, int, int), default=(2, 2, 128)
     n_hidden : int, default=512
     dropout : float, default=0.5
-    conv : {"fft", "torch"}, default="fft"
+    conv : {"auto", "fft", "torch"}, default="auto"
         How the 3D convolutions are computed: :class:`~sklearn_ser.nets.fftconv.FFTConv` (through
         the FFT, several times faster on CPU) or ``nn.Conv3d``; same weights, same results.
+        ``"auto"``: the FFT for inputs on the CPU, ``nn.Conv3d``'s computation on a GPU, decided at
+        every forward by the input's device (:class:`~sklearn_ser.nets.fftconv.AutoConv`).
     batch_norm : bool, default=False
         Batch normalisation after each convolution (not in the paper).
     """
 
     def __init__(self, n_classes=4, input_shape=(10, 10, 256), n_layers=3, n_kernels=4,
-                 kernel=(2, 2, 128), n_hidden=512, dropout=0.5, conv="fft", batch_norm=False):
+                 kernel=(2, 2, 128), n_hidden=512, dropout=0.5, conv="auto", batch_norm=False):
         super().__init__()
         self.features = _conv3d_stack(n_layers, n_kernels, tuple(kernel), (2, 2, 2), conv,
                                       batch_norm)
@@ -79,7 +81,7 @@ class Kim3DCNNSteps(nn.Module):
     """
 
     def __init__(self, n_classes=4, input_shape=(10, 10, 256), n_layers=3, n_kernels=4,
-                 kernel=(2, 2, 128), n_hidden=512, dropout=0.5, conv="fft", batch_norm=False):
+                 kernel=(2, 2, 128), n_hidden=512, dropout=0.5, conv="auto", batch_norm=False):
         super().__init__()
         self.features = _conv3d_stack(n_layers, n_kernels, tuple(kernel), (1, 2, 2), conv,
                                       batch_norm)
@@ -154,11 +156,12 @@ class CNN1DLSTM(nn.Module):
     """
 
     def __init__(self, n_classes=4, samples=1600, n_filters=(40, 32), kernels=(80, 800),
-                 pools=(2, 40), n_cells=128, conv="fft"):
+                 pools=(2, 40), n_cells=128, conv="auto"):
         super().__init__()
         self.conv = nn.Sequential(
             # one input channel and 80 taps: PyTorch's direct convolution is the faster one here
-            make_conv(1, n_filters[0], (kernels[0],), "torch" if conv == "fft" else conv), nn.ReLU(),
+            make_conv(1, n_filters[0], (kernels[0],), "torch" if conv in ("auto", "fft") else conv),
+            nn.ReLU(),
             nn.MaxPool1d(pools[0]),
             make_conv(n_filters[0], n_filters[1], (kernels[1],), conv), nn.ReLU(),
             nn.MaxPool1d(pools[1]),
@@ -182,7 +185,7 @@ class CNN2DLSTM(nn.Module):
     ``dnn=True``) two FC layers of 512; softmax on the last step. ``conv`` as :class:`Kim3DCNN`'s."""
 
     def __init__(self, n_classes=4, input_shape=(10, 10, 256), n_kernels=4, kernel=(2, 2),
-                 n_cells=128, dnn=False, n_hidden=512, dropout=0.5, conv="fft"):
+                 n_cells=128, dnn=False, n_hidden=512, dropout=0.5, conv="auto"):
         super().__init__()
         self.conv = nn.Sequential(
             make_conv(1, n_kernels, tuple(kernel), conv), nn.ReLU(), nn.MaxPool2d(2),

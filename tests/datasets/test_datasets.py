@@ -10,7 +10,7 @@ from sklearn_ser.datasets import (
 )
 from sklearn_ser.features import frame_llds
 
-from .conftest import tone
+from ..conftest import tone
 
 
 def _touch_wav(path, seconds=0.2):

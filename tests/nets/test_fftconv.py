@@ -1,88 +1,11 @@
-"""Layer structure and parameter counts of Kim et al.'s networks against their Table 4."""
+"""FFTConv against PyTorch's convolutions forward and backward, its kernel cache, and conv="auto"
+choosing between them by the input's device."""
 import warnings
 
 import pytest
 import torch
 
-from sklearn_ser.nets import (
-    CNN1DLSTM, CNN2DLSTM, FrameDNN, Kim3DCNN, Kim3DCNNSteps, SequenceLSTM, Zhang1DCNN, Zhang3DCNN,
-    ZhangAlexNet, count_parameters,
-)
-
-TABLE4 = [  # (network, Table 4 count)
-    (Kim3DCNN(kernel=(2, 2, 128)), 807_000),
-    (Kim3DCNN(kernel=(2, 2, 32)), 793_000),
-    (Kim3DCNN(kernel=(2, 2, 2)), 798_000),
-    (Kim3DCNNSteps(kernel=(2, 2, 128)), 546_000),
-    (Kim3DCNNSteps(kernel=(2, 2, 32)), 531_000),
-    (Kim3DCNNSteps(kernel=(2, 2, 2)), 528_000),
-    (FrameDNN(n_features=32), 141_000),
-    (SequenceLSTM(n_features=32), 214_000),
-    (CNN2DLSTM(kernel=(2, 2)), 264_000),
-    (CNN2DLSTM(kernel=(2, 32)), 268_000),
-    (CNN2DLSTM(kernel=(2, 2), dnn=True), 595_000),
-    (CNN2DLSTM(kernel=(2, 32), dnn=True), 607_000),  # assumption: the 2x32 kernel, as in 2D-CNN-LSTM
-    (CNN1DLSTM(n_cells=128), 1_583_000),  # assumption: 40 + 32 filters (see CNN1DLSTM)
-]
-
-
-@pytest.mark.parametrize("net, expected", TABLE4, ids=lambda v: type(v).__name__ if isinstance(v, torch.nn.Module) else str(v))
-def test_parameter_counts_match_table_4(net, expected):
-    assert abs(count_parameters(net) - expected) / expected < 0.02
-
-
-def test_exact_counts_of_the_3d_nets():
-    # 'same' padding, 4 kernels, pools 2x2x2 after layers 2 and 3: 10x10x256 -> 2x2x64 -> 1024 -> 512 -> 512 -> 4
-    assert count_parameters(Kim3DCNN()) == 2052 + 8196 + 8196 + 524_800 + 262_656 + 2052
-    assert count_parameters(Kim3DCNNSteps()) == 2052 + 8196 + 8196 + 262_656 + 262_656 + 2052
-
-
-def test_output_shapes_and_flattened_sizes():
-    x = torch.randn(3, 10, 10, 256)
-    net = Kim3DCNN()
-    assert net.features(x.unsqueeze(1)).shape == (3, 4, 2, 2, 64)
-    assert net(x).shape == (3, 4)
-    steps = Kim3DCNNSteps()
-    assert steps.features(x.unsqueeze(1)).shape == (3, 4, 10, 2, 64)  # L is not pooled
-    assert steps(x).shape == (3, 10, 4) and steps.embed(x).shape == (3, 10, 512)
-    assert CNN2DLSTM(dnn=True)(x).shape == (3, 4) and CNN2DLSTM(dnn=True).embed(x).shape == (3, 512)
-    assert CNN1DLSTM()(torch.randn(2, 20, 1600)).shape == (2, 4)
-    assert SequenceLSTM()(torch.randn(2, 30, 32)).shape == (2, 30, 4)
-    assert FrameDNN(n_features=160)(torch.randn(5, 160)).shape == (5, 4)
-
-
-LOGIT_NETS = [  # (network at a small size, input)
-    (Kim3DCNN(n_layers=2, kernel=(2, 2, 8), n_hidden=16, input_shape=(10, 10, 32)), (3, 10, 10, 32)),
-    (Kim3DCNNSteps(n_layers=2, kernel=(2, 2, 8), n_hidden=16, input_shape=(10, 10, 32)), (3, 10, 10, 32)),
-    (FrameDNN(n_features=6, n_hidden=8), (3, 6)),
-    (FrameDNN(n_features=6, n_hidden=8), (3, 5, 6)),
-    (SequenceLSTM(n_features=6, n_cells=8), (3, 5, 6)),
-    (CNN1DLSTM(samples=1600, n_filters=(4, 4), n_cells=8), (2, 3, 1600)),
-    (CNN2DLSTM(n_cells=8, input_shape=(4, 16, 16)), (3, 4, 16, 16)),
-    (CNN2DLSTM(n_cells=8, dnn=True, n_hidden=8, input_shape=(4, 16, 16)), (3, 4, 16, 16)),
-    (Zhang1DCNN(n_hidden=(16, 8)), (3, 625)),
-    (ZhangAlexNet(input_size=None, widths=(8, 8, 8, 8, 8), n_hidden=16, pooled=1), (3, 3, 64, 64)),
-    (Zhang3DCNN(filters=(4, 4), n_hidden=8), (3, 3, 4, 64, 64)),
-]
-
-
-@pytest.mark.parametrize("net, shape", LOGIT_NETS, ids=lambda v: type(v).__name__ if isinstance(v, torch.nn.Module) else str(v))
-def test_every_network_ends_in_logits(net, shape):
-    # the output layer applied to the top hidden layer: no softmax (the classifier's loss and
-    # predict_proba apply it), so any real number, per step for a per-step network
-    torch.manual_seed(0)
-    net.eval()
-    x = torch.randn(*shape)
-    output = [m for m in net.modules() if isinstance(m, torch.nn.Linear)][-1]
-    with torch.no_grad():
-        torch.testing.assert_close(net(x), output(net.embed(x)))
-
-
-def test_kernel_depth_changes_only_the_convolutions():
-    small, large = Kim3DCNN(kernel=(2, 2, 2)), Kim3DCNN(kernel=(2, 2, 128))
-    assert count_parameters(large.hidden) == count_parameters(small.hidden)
-    assert count_parameters(large.features) - count_parameters(small.features) == (
-        4 * 4 * 126 + 2 * 4 * 4 * 4 * 126)
+from sklearn_ser.nets import CNN1DLSTM, CNN2DLSTM, Kim3DCNN, Kim3DCNNSteps, count_parameters
 
 
 @pytest.mark.parametrize("kernel, shape", [
@@ -167,3 +90,67 @@ def test_both_conv_implementations_give_the_same_network(cls):
     x = torch.randn(2, 10, 10, 256)
     torch.testing.assert_close(fast(x), ref(x), rtol=1e-4, atol=1e-5)
     assert count_parameters(fast) == count_parameters(ref)
+
+
+def _spy(monkeypatch, owner, name, calls):
+    original = getattr(owner, name)
+
+    def spy(*args, **kwargs):
+        calls.append(name)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, spy)
+
+
+def test_auto_conv_takes_the_fft_on_cpu_and_torchs_convolution_on_a_gpu(monkeypatch):
+    from sklearn_ser.nets import fftconv
+
+    calls = []
+    _spy(monkeypatch, fftconv, "fft_conv", calls)
+    _spy(monkeypatch, torch.nn.functional, "conv3d", calls)
+    layer = fftconv.make_conv(3, 4, (2, 2, 8), "auto")
+    x = torch.randn(2, 3, 4, 4, 16)
+    layer(x)
+    assert calls == ["fft_conv"]
+    monkeypatch.setattr(fftconv, "_device_type", lambda x: "cuda")  # as if x lived on a GPU
+    calls.clear()
+    layer(x)
+    assert calls == ["conv3d"]
+
+
+@pytest.mark.parametrize("kernel, shape", [((2, 2, 32), (5, 4, 64)), ((3, 1, 5), (5, 4, 9)), ((2, 32), (6, 64)),
+                                           ((3, 4), (5, 7)), ((800,), (200,)), ((80,), (1600,))])
+def test_auto_conv_gives_the_same_outputs_and_gradients_on_either_path(kernel, shape, monkeypatch):
+    from sklearn_ser.nets import fftconv
+
+    torch.manual_seed(0)
+    auto, padded = fftconv.make_conv(3, 4, kernel, "auto"), fftconv.make_conv(3, 4, kernel, "torch")
+    padded.load_state_dict(auto.state_dict())
+    x = torch.randn(2, 3, *shape)
+    results = {}
+    for path, layer in [("fft", auto), ("torch", padded), ("auto on a gpu", auto)]:
+        if path == "auto on a gpu":
+            monkeypatch.setattr(fftconv, "_device_type", lambda x: "cuda")
+        layer.zero_grad()
+        x_path = x.clone().requires_grad_(True)
+        out = layer(x_path)
+        out.square().sum().backward()
+        results[path] = [out.detach(), layer.weight.grad.clone(), layer.bias.grad.clone(), x_path.grad]
+    torch.testing.assert_close(results["auto on a gpu"], results["torch"], rtol=0, atol=0)  # the same computation
+    for a, b in zip(results["fft"], results["torch"]):
+        torch.testing.assert_close(a, b, rtol=1e-3, atol=1e-4 * max(1.0, b.abs().max().item()))
+
+
+@pytest.mark.parametrize("cls, shape", [(Kim3DCNN, (2, 10, 10, 256)), (Kim3DCNNSteps, (2, 10, 10, 256)),
+                                        (CNN2DLSTM, (2, 10, 10, 256)), (CNN1DLSTM, (2, 20, 1600))])
+def test_auto_is_the_default_and_on_cpu_is_the_fft_network_exactly(cls, shape):
+    torch.manual_seed(0)
+    auto = cls()
+    torch.manual_seed(0)
+    fft = cls(conv="fft")
+    torch.manual_seed(0)
+    plain = cls(conv="torch")
+    assert count_parameters(auto) == count_parameters(fft) == count_parameters(plain)
+    assert {k: v.shape for k, v in auto.state_dict().items()} == {k: v.shape for k, v in plain.state_dict().items()}
+    x = torch.randn(*shape)
+    torch.testing.assert_close(auto.eval()(x), fft.eval()(x), rtol=0, atol=0)

@@ -9,7 +9,7 @@ from sklearn_ser.features import (
     standardize_per_speaker, voicing_probability,
 )
 
-from .conftest import tone
+from ..conftest import tone
 
 
 def test_lld_shape_names_and_frame_rate():

@@ -59,3 +59,10 @@ def test_feature_fusion_of_zhang_nets_concatenates_their_top_layers(small_corpus
     members = [(kind, zhang_cnn(kind, max_epochs=1, verbose=0)) for kind in ("1d", "3d")]
     fusion = FeatureFusionClassifier(members).fit(small_corpus, small_corpus["label"])
     assert fusion.fused_features(small_corpus.iloc[:5]).shape == (5, 1024 + 256)
+
+
+def test_fusion_members_take_the_same_net_settings():
+    fusion = get_system("zhang-score-fusion", members=["2d-small", "3d"], member_params={"max_epochs": 1})
+    assert [m.named_steps["net"].max_epochs for _, m in fusion.estimators] == [1, 1]
+    with pytest.raises(TypeError, match="max_epoch"):
+        get_system("zhang-feature-fusion", member_params={"max_epoch": 1})

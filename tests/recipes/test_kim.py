@@ -1,4 +1,5 @@
-"""Recipes end to end: raw audio in, speakers routed to early stopping, GridSearchCV, persistence."""
+"""Kim et al.'s recipes end to end: raw audio in, speakers routed to early stopping, GridSearchCV,
+the training set-ups of the family."""
 import inspect
 
 import numpy as np
@@ -13,7 +14,8 @@ from sklearn_ser.metrics import SCORING
 from sklearn_ser.model_selection import LeaveOneSpeakerOut, SpeakerKFold, evaluate
 from sklearn_ser.model_selection.evaluate import speaker_fit_params
 from sklearn_ser.nets import Kim3DCNN
-from sklearn_ser.recipes import SYSTEMS, get_system, parse_settings
+from sklearn_ser.recipes import get_system
+
 
 SPLITS = []  # (train speakers, validation speakers) of every net fit, recorded by the spy
 
@@ -33,15 +35,6 @@ def tiny_kim_pipeline(net_cls=SERNetClassifier, **net_params):
         ("net", net_cls(Kim3DCNN, module__n_layers=2, module__kernel=(2, 2, 8), module__n_hidden=16,
                         max_epochs=3, batch_size=16, verbose=0, **net_params)),
     ])
-
-
-def test_every_system_builds_a_pipeline_or_a_fusion_of_pipelines():
-    for name in SYSTEMS:
-        model = get_system(name)
-        members = [m for _, m in getattr(model, "estimators", [(name, model)])]
-        assert all(isinstance(m, Pipeline) for m in members) and hasattr(model, "predict_proba")
-    with pytest.raises(ValueError, match="unknown system"):
-        get_system("nope")
 
 
 def test_speaker_fit_params_reach_only_nets():
@@ -163,50 +156,3 @@ def test_kim_3d_cnn_on_every_volume_predicts_one_row_per_utterance(small_corpus,
     if not elm:  # the utterance's posterior is the mean of its volumes'
         segments = pipe.named_steps["net"].predict_segment_proba(volumes)
         np.testing.assert_allclose(proba, np.vstack([p.mean(axis=0) for p in segments]), rtol=1e-5)
-
-
-def test_baseline_C_is_a_recipe_parameter_and_the_grid_search_name_is_documented(small_corpus):
-    assert get_system("baseline", C=10).get_params()["classifier__estimator__C"] == 10
-    corpus = small_corpus.groupby(["speaker", "label"]).head(3)
-    spk = corpus["speaker"].to_numpy()
-    # the name the README gives: the SVC sits inside the Platt-scaling CalibratedClassifierCV
-    search = GridSearchCV(get_system("baseline"), {"classifier__estimator__C": [0.1, 10.0]},
-                          cv=SpeakerKFold(n_splits=2), scoring="balanced_accuracy")
-    search.fit(corpus, corpus["label"], groups=spk)
-    assert search.best_params_["classifier__estimator__C"] in (0.1, 10.0)
-    assert search.best_estimator_.named_steps["classifier"].estimator.C == search.best_params_[
-        "classifier__estimator__C"]
-
-
-def test_parse_settings_reads_values_as_json_when_they_parse():
-    assert parse_settings(["C=10", "kernel=[2, 2, 32]", "speaker_norm=true", "kind=2d", "x=a=b",
-                           'member_params={"max_epochs": 1}']) == {
-        "C": 10, "kernel": [2, 2, 32], "speaker_norm": True, "kind": "2d", "x": "a=b",
-        "member_params": {"max_epochs": 1}}
-    with pytest.raises(ValueError, match="key=value"):
-        parse_settings(["C"])
-
-
-@pytest.mark.parametrize("name, setting", [
-    ("baseline", "nope"),                    # not a parameter of the recipe
-    ("kim-3d-cnn-dnn", "max_epoch"),         # neither the net's
-    ("kim-3d-cnn-dnn", "module__n_hiden"),   # nor its module's
-    ("kim-3d-cnn-dnn-elm", "optimiser__momentum"),
-    ("zhang-score-fusion", "nope"),
-])
-def test_an_unknown_setting_is_refused_when_the_system_is_built(name, setting):
-    with pytest.raises(TypeError, match=setting):
-        get_system(name, **{setting: 1})
-
-
-def test_known_net_settings_pass_the_check():
-    net = get_system("kim-3d-cnn-dnn", max_epochs=2, module__n_hidden=8, optimizer__weight_decay=1e-4,
-                     iterator_train__num_workers=0, callbacks__print_log__sink=print).named_steps["net"]
-    assert (net.max_epochs, net.module__n_hidden, net.optimizer__weight_decay) == (2, 8, 1e-4)
-
-
-def test_fusion_members_take_the_same_net_settings():
-    fusion = get_system("zhang-score-fusion", members=["2d-small", "3d"], member_params={"max_epochs": 1})
-    assert [m.named_steps["net"].max_epochs for _, m in fusion.estimators] == [1, 1]
-    with pytest.raises(TypeError, match="max_epoch"):
-        get_system("zhang-feature-fusion", member_params={"max_epoch": 1})

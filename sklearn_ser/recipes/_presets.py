@@ -1,0 +1,59 @@
+"""What the recipes of every family share: the training presets and the building of a net."""
+from __future__ import annotations
+
+import inspect
+
+# "paper": Kim et al.'s set-up, fitted to 15k utterances of 7 corpora. "small-corpus": what the 3D
+# CNN needs to leave the class prior on one small corpus such as EmoDB (docs/kim.md).
+TRAINING = {
+    "paper": dict(batch_size=128, lr=3e-3, max_epochs=20, patience=5),
+    "small-corpus": dict(batch_size=32, lr=1e-3, max_epochs=40, patience=8),
+}
+
+
+def _training(training):
+    if training not in TRAINING:
+        raise ValueError(f"training must be one of {sorted(TRAINING)}, got {training!r}")
+    return dict(TRAINING[training])
+
+
+def _frame_training(training):
+    # frame-level nets see ~100 samples an utterance: batches stay large, the step follows `training`
+    return {**_training(training), "batch_size": 256}
+
+
+def _net(cls, module, **params):
+    # torch only when a net is built
+    from ..estimators import SegmentNetClassifier, SERNetClassifier, SERStepNetClassifier
+
+    wrapper = {"steps": SERStepNetClassifier, "segments": SegmentNetClassifier}.get(cls, SERNetClassifier)
+    _check_net_params(wrapper, module, params)
+    return wrapper(module, **{"verbose": 0, **params})
+
+
+def _named_parameters(callable_):
+    return {name for name, p in inspect.signature(callable_).parameters.items()
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+
+
+def _check_net_params(wrapper, module, params):
+    """Refuse a setting that neither the net nor its module takes. skorch checks only when the
+    net is initialised, at fit, after the features have been extracted."""
+    takes = set().union(*(_named_parameters(cls) for cls in wrapper.__mro__ if "__init__" in vars(cls)))
+    prefixes = {"module", "criterion", "optimizer", *wrapper.prefixes_}
+    module_kwargs = any(p.kind == p.VAR_KEYWORD for p in inspect.signature(module).parameters.values())
+    for key in params:
+        prefix, nested, rest = key.partition("__")
+        if not nested and key not in takes:
+            raise TypeError(f"unknown setting {key!r}: {wrapper.__name__} does not take it")
+        if nested and prefix not in prefixes:
+            raise TypeError(f"unknown setting {key!r}: {prefix!r} is not a part of {wrapper.__name__} "
+                            f"(parts: {', '.join(sorted(prefixes))})")
+        if prefix == "module" and not module_kwargs and rest not in _named_parameters(module):
+            raise TypeError(f"unknown setting {key!r}: {module.__name__} takes no {rest!r}")
+
+
+def _augment(frequency_warp):
+    from ..estimators import FrequencyWarp
+
+    return {} if not frequency_warp else {"augment": FrequencyWarp(max_warp=frequency_warp)}
