@@ -19,3 +19,24 @@ class InvalidUtteranceError(ValueError):
 
     def __reduce__(self):  # keep the two fields when joblib ships the error between processes
         return (type(self), (self.utterance, self.problem))
+
+
+class ModelFormatError(ValueError):
+    """A model file that :func:`sklearn_ser.load` refuses, with the reason (not an archive of
+    the format, a newer format version, a class outside the allow-list, a pickle inside).
+
+    Attributes
+    ----------
+    path : str
+        The model file.
+    problem : str
+        What is wrong with it.
+    """
+
+    def __init__(self, path, problem):
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+    def __reduce__(self):
+        return (type(self), (self.path, self.problem))
