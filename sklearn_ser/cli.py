@@ -171,15 +171,25 @@ def cmd_evaluate(args):
     print(f"wrote {out / 'report.json'} and {out / 'confusion.png'}")
 
 
-def cmd_train(args):
-    import joblib
+def _save_model(model, path, fmt):
+    """Write ``model`` to ``path`` in the safe format (default) or with joblib."""
+    if fmt == "joblib":
+        import joblib
 
+        _write_atomically(Path(path), lambda p: joblib.dump(model, p))
+        return
+    from .persistence import save
+
+    _write_atomically(Path(path), lambda p: save(model, p))
+
+
+def cmd_train(args):
     from .model_selection.evaluate import speaker_fit_params
 
     model, corpus = _prepare(args)
     model.fit(corpus, corpus["label"], **speaker_fit_params(model, corpus["speaker"].to_numpy()))
     _reset_run_options(model)
-    _write_atomically(Path(args.model), lambda p: joblib.dump(model, p))
+    _save_model(model, args.model, args.format)
     print(f"trained {args.system} on {len(corpus)} utterances of {args.corpus}; saved {args.model}")
 
 
@@ -200,11 +210,26 @@ def _predict_input(args):
     return files if args.speaker is None else pd.DataFrame({"audio": files, "speaker": args.speaker})
 
 
-def _load_model(path):
-    import joblib
+def _load_model(path, trust_pickle=False):
+    """The model in ``path``: a sklearn-ser archive (no code from the file runs), or a joblib
+    pickle only with ``--trust-pickle``."""
+    from .exceptions import ModelFormatError
+    from .persistence import is_model_archive, load
 
+    if path.is_dir():
+        raise UsageError(f"{path} is a directory, not a model file")
     if not path.is_file():
         raise UsageError(f"no model file {path}")
+    if is_model_archive(path):
+        try:
+            return load(path)
+        except ModelFormatError as exc:
+            raise UsageError(str(exc)) from None
+    if not trust_pickle:
+        raise UsageError(f"{path} is not a sklearn-ser model archive; if it is a joblib/pickle file "
+                         f"you trust, pass --trust-pickle (loading a pickle runs whatever code it holds)")
+    import joblib
+
     return joblib.load(path)
 
 
@@ -231,12 +256,10 @@ def _enroll(model, args):
 
 
 def cmd_enroll(args):
-    import joblib
-
     if not args.enroll and args.enroll_manifest is None:
         raise UsageError("nothing to enrol: give --speaker S --enroll FILE ... or --enroll-manifest CSV")
-    model = _enroll(_load_model(args.model), args)
-    _write_atomically(Path(args.out), lambda p: joblib.dump(model, p))
+    model = _enroll(_load_model(args.model, args.trust_pickle), args)
+    _save_model(model, args.out, args.format)
     speakers = repr(args.speaker) if args.enroll else f"the speakers of {args.enroll_manifest}"
     print(f"enrolled {speakers} in {args.model}; saved {args.out}")
 
@@ -245,7 +268,7 @@ def cmd_predict(args):
     X = _predict_input(args)
     if (args.enroll or args.enroll_manifest is not None) and not hasattr(X, "columns"):
         raise UsageError("enrolment is used only for files whose speaker is known: give --speaker or a --manifest")
-    model = _enroll(_load_model(args.model), args)
+    model = _enroll(_load_model(args.model, args.trust_pickle), args)
     files = list(X["audio"]) if hasattr(X, "columns") else X
     probabilities = model.predict_proba(X)
     classes = model.classes_
@@ -286,9 +309,19 @@ def build_parser():
     ev.add_argument("--out", type=Path, help="report folder (default ser-report/<system>-<corpus>)")
     ev.set_defaults(func=cmd_evaluate)
 
-    tr = sub.add_parser("train", help="fit a system on a whole corpus and save it with joblib")
+    def format_option(p):
+        p.add_argument("--format", choices=("safe", "joblib"), default="safe",
+                       help="safe (default): an archive that runs no code when loaded; joblib: a pickle")
+
+    def trust_option(p):
+        p.add_argument("--trust-pickle", action="store_true",
+                       help="load a joblib/pickle model file; only for files you trust, since loading "
+                            "a pickle runs any code it holds")
+
+    tr = sub.add_parser("train", help="fit a system on a whole corpus and save it")
     data_options(tr)
-    tr.add_argument("--model", type=Path, required=True, help="output .joblib file")
+    tr.add_argument("--model", type=Path, required=True, help="output model file (e.g. ser.model)")
+    format_option(tr)
     tr.set_defaults(func=cmd_train)
 
     def enrol_options(p):
@@ -308,14 +341,17 @@ def build_parser():
                                "instead of files")
     pr.add_argument("--json", action="store_true", help="JSON instead of a table")
     enrol_options(pr)
+    trust_option(pr)
     pr.set_defaults(func=cmd_predict)
 
     en = sub.add_parser("enroll", help="store speakers' statistics in a saved model, for per-speaker "
                                        "normalisation of their utterances however few are predicted at once")
     en.add_argument("model", type=Path)
     en.add_argument("--speaker", help="the speaker of the --enroll files")
-    en.add_argument("--out", type=Path, required=True, help="output .joblib file (may be the model itself)")
+    en.add_argument("--out", type=Path, required=True, help="output model file (may be the model itself)")
     enrol_options(en)
+    format_option(en)
+    trust_option(en)
     en.set_defaults(func=cmd_enroll)
     return parser
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+import sklearn_ser
 from sklearn_ser.cli import main
 from sklearn_ser.recipes import SYSTEMS
 
@@ -37,7 +38,7 @@ def test_evaluate_train_predict_on_a_small_csv_corpus(tmp_path, small_corpus, ca
     assert (out_dir / "confusion.png").read_bytes()[:4] == b"\x89PNG"
     assert not [p for p in out_dir.iterdir() if p.name.startswith("tmp")]  # nothing half-written
 
-    model = tmp_path / "model.joblib"
+    model = tmp_path / "model.model"
     assert main(["train", "baseline", "--corpus", "csv", "--data", str(tmp_path / "manifest.csv"),
                  "--model", str(model), "--quiet", "--n-jobs", "1"]) == 0
     files = sorted(str(p) for p in (tmp_path / "audio").iterdir())[:3]
@@ -52,17 +53,15 @@ def test_evaluate_train_predict_on_a_small_csv_corpus(tmp_path, small_corpus, ca
 
 
 def test_predict_names_a_bad_file(tmp_path, small_corpus, capsys):
-    import joblib
-
     from sklearn_ser.recipes import get_system
 
     model = get_system("baseline").fit(small_corpus, small_corpus["label"])
-    joblib.dump(model, tmp_path / "m.joblib")
+    sklearn_ser.save(model, tmp_path / "m.model")
     good = tmp_path / "good.wav"
     sf.write(good, small_corpus["audio"][0], 16000)
     bad = tmp_path / "bad.wav"
     bad.write_bytes(b"garbage" * 100)
-    assert main(["predict", str(tmp_path / "m.joblib"), str(good), str(bad)]) == 2
+    assert main(["predict", str(tmp_path / "m.model"), str(good), str(bad)]) == 2
     err = capsys.readouterr().err
     assert "bad.wav: cannot be decoded" in err
 
@@ -129,9 +128,7 @@ def _run_options_left(model):
 
 @pytest.mark.parametrize("name", list(SYSTEMS))
 def test_every_system_trains_and_predicts_through_the_cli(name, toy_corpus, capsys):
-    import joblib
-
-    model = toy_corpus / f"{name}.joblib"
+    model = toy_corpus / f"{name}.model"
     # no --quiet: progress bars are what crashed the fusion systems
     assert main(["train", name, "--corpus", "csv", "--data", str(toy_corpus / "train.csv"),
                  "--model", str(model), "--n-jobs", "1", *[a for s in TOY_SETTINGS[name] for a in ("--set", s)]]) == 0
@@ -140,7 +137,7 @@ def test_every_system_trains_and_predicts_through_the_cli(name, toy_corpus, caps
     predictions = json.loads(capsys.readouterr().out)
     proba = np.array([[p["proba"][c] for c in sorted(p["proba"])] for p in predictions])
     assert proba.shape == (6, 4) and np.allclose(proba.sum(axis=1), 1.0)
-    assert _run_options_left(joblib.load(model)) == []
+    assert _run_options_left(sklearn_ser.load(model)) == []
     TRAINED[name] = (str(model), proba)
 
 
@@ -149,11 +146,11 @@ def test_saved_models_reload_in_a_new_process_with_identical_probabilities(toy_c
         pytest.skip("no system was trained in this session")
     np.save(toy_corpus / "trained.npy", np.array([path for path, _ in TRAINED.values()]))
     code = (
-        "import joblib, numpy as np, sys\n"
+        "import sklearn_ser, numpy as np, sys\n"
         "from sklearn_ser.datasets import read_manifest\n"
         f"X = read_manifest({str(toy_corpus / 'predict.csv')!r}, required=('speaker',))\n"
         f"for path in np.load({str(toy_corpus / 'trained.npy')!r}):\n"
-        "    model = joblib.load(path)\n"
+        "    model = sklearn_ser.load(path)\n"
         "    proba = model.predict_proba(X)[:, np.argsort(model.classes_.astype(str))]\n"
         "    np.save(path + '.npy', proba)\n"
     )
@@ -172,9 +169,9 @@ def _one_line_error(capsys):
 
 @pytest.mark.parametrize("argv, message", [
     (["evaluate", "nope"], "unknown system 'nope'"),
-    (["train", "nope", "--model", "m.joblib"], "unknown system 'nope'"),
+    (["train", "nope", "--model", "m.model"], "unknown system 'nope'"),
     (["evaluate", "baseline", "--corpus", "nope", "--data", "."], "unknown corpus 'nope'"),
-    (["train", "baseline", "--corpus", "nope", "--model", "m.joblib"], "unknown corpus 'nope'"),
+    (["train", "baseline", "--corpus", "nope", "--model", "m.model"], "unknown corpus 'nope'"),
     (["evaluate", "baseline", "--corpus", "emodb", "--data", "/no/such/folder"], "/no/such/folder"),
 ])
 def test_unknown_system_or_corpus_is_one_line_and_exit_2(argv, message, capsys, tmp_path, monkeypatch):
@@ -185,14 +182,12 @@ def test_unknown_system_or_corpus_is_one_line_and_exit_2(argv, message, capsys, 
 
 
 def test_set_overrides_reach_the_recipe(tmp_path, small_corpus):
-    import joblib
-
-    model = tmp_path / "m.joblib"
+    model = tmp_path / "m.model"
     _write_manifest(tmp_path, small_corpus)
     assert main(["train", "baseline", "--corpus", "csv", "--data", str(tmp_path / "manifest.csv"),
                  "--model", str(model), "--quiet", "--n-jobs", "1", "--set", "C=10",
                  "--set", "speaker_norm=true"]) == 0
-    pipe = joblib.load(model)
+    pipe = sklearn_ser.load(model)
     assert pipe.get_params()["classifier__estimator__C"] == 10
     assert pipe.named_steps["features"].speaker_norm is True
 
@@ -204,7 +199,7 @@ def test_set_overrides_reach_the_recipe(tmp_path, small_corpus):
 ])
 def test_a_bad_setting_is_one_line_and_exit_2(command, setting, message, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    argv = [command, "baseline", "--set", setting] + (["--model", "m.joblib"] if command == "train" else [])
+    argv = [command, "baseline", "--set", setting] + (["--model", "m.model"] if command == "train" else [])
     assert main(argv) == 2
     assert message in _one_line_error(capsys)
     assert list(tmp_path.iterdir()) == []
@@ -213,7 +208,7 @@ def test_a_bad_setting_is_one_line_and_exit_2(command, setting, message, capsys,
 def test_a_misspelt_net_setting_is_refused_before_any_work(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     for setting in ["max_epoch=1", "module__n_hiden=16"]:
-        assert main(["train", "kim-3d-cnn-dnn", "--set", setting, "--model", "m.joblib"]) == 2
+        assert main(["train", "kim-3d-cnn-dnn", "--set", setting, "--model", "m.model"]) == 2
         assert setting.split("=")[0] in _one_line_error(capsys)
 
 
@@ -243,13 +238,12 @@ def _write_manifest(root, corpus):
 
 
 def test_predict_passes_the_speaker_of_the_files(tmp_path, small_corpus, capsys):
-    import joblib
     import pandas as pd
 
     from sklearn_ser.recipes import get_system
 
     model = get_system("baseline-spknorm").fit(small_corpus, small_corpus["label"])
-    joblib.dump(model, tmp_path / "m.joblib")
+    sklearn_ser.save(model, tmp_path / "m.model")
     _write_manifest(tmp_path, small_corpus)
     manifest = pd.read_csv(tmp_path / "manifest.csv", dtype=str)
     two = manifest[manifest["speaker"].isin(["spk00", "spk01"])].groupby("speaker").head(4)
@@ -258,7 +252,7 @@ def test_predict_passes_the_speaker_of_the_files(tmp_path, small_corpus, capsys)
 
     def cli_proba(*argv):
         capsys.readouterr()
-        assert main(["predict", str(tmp_path / "m.joblib"), *argv, "--json"]) == 0
+        assert main(["predict", str(tmp_path / "m.model"), *argv, "--json"]) == 0
         return np.array([[p["proba"][str(c)] for c in model.classes_] for p in json.loads(capsys.readouterr().out)])
 
     X = pd.DataFrame({"audio": files, "speaker": two["speaker"].to_numpy()})
@@ -269,20 +263,18 @@ def test_predict_passes_the_speaker_of_the_files(tmp_path, small_corpus, capsys)
 
 def test_predict_wants_files_or_a_manifest_not_both(tmp_path, capsys):
     (tmp_path / "m.csv").write_text("audio,speaker\n")
-    assert main(["predict", str(tmp_path / "m.joblib"), "a.wav", "--manifest", str(tmp_path / "m.csv")]) == 2
+    assert main(["predict", str(tmp_path / "m.model"), "a.wav", "--manifest", str(tmp_path / "m.csv")]) == 2
     _one_line_error(capsys)
-    assert main(["predict", str(tmp_path / "m.joblib")]) == 2
+    assert main(["predict", str(tmp_path / "m.model")]) == 2
     _one_line_error(capsys)
 
 
 def test_a_saved_model_carries_no_run_options(tmp_path, small_corpus):
     """Progress bars and all cores are the run's choices, not the saved model's."""
-    import joblib
-
     _write_manifest(tmp_path, small_corpus.groupby(["speaker", "label"]).head(2))
     assert main(["train", "baseline", "--corpus", "csv", "--data", str(tmp_path / "manifest.csv"),
-                 "--model", str(tmp_path / "m.joblib")]) == 0  # progress bars on, --n-jobs -1
-    params = joblib.load(tmp_path / "m.joblib").get_params(deep=True)
+                 "--model", str(tmp_path / "m.model")]) == 0  # progress bars on, --n-jobs -1
+    params = sklearn_ser.load(tmp_path / "m.model").get_params(deep=True)
     assert params["features__progress"] is False and params["features__n_jobs"] is None
     assert params["classifier__n_jobs"] is None
 
@@ -308,7 +300,7 @@ def test_predict_one_file_of_an_enrolled_speaker_as_in_its_batch(tmp_path, small
     for i, wave in enumerate(new["audio"]):
         files.append(str(tmp_path / f"new{i}.wav"))
         sf.write(files[-1], wave, 16000)
-    model = str(tmp_path / "m.joblib")
+    model = str(tmp_path / "m.model")
     assert main(["train", "baseline-spknorm", "--corpus", "csv", "--data", str(tmp_path / "train.csv"),
                  "--model", model, "--quiet", "--n-jobs", "1"]) == 0
 
@@ -329,7 +321,7 @@ def test_predict_one_file_of_an_enrolled_speaker_as_in_its_batch(tmp_path, small
     capsys.readouterr()
     assert main(["predict", model, files[0], "--enroll", *files]) == 2  # whose files?
     assert "give --speaker" in capsys.readouterr().err
-    plain = str(tmp_path / "plain.joblib")
+    plain = str(tmp_path / "plain.model")
     assert main(["train", "baseline", "--corpus", "csv", "--data", str(tmp_path / "train.csv"),
                  "--model", plain, "--quiet", "--n-jobs", "1"]) == 0
     capsys.readouterr()
@@ -353,13 +345,72 @@ def test_a_bad_cv_is_one_line_and_exit_2_and_saved_files_get_the_usual_mode(tmp_
 
 
 def test_enrolment_without_speakers_to_use_it_is_refused(tmp_path, small_corpus, capsys):
+    from sklearn_ser.recipes import get_system
+
+    sklearn_ser.save(get_system("baseline-spknorm").fit(small_corpus, small_corpus["label"]), tmp_path / "m.model")
+    wav = tmp_path / "a.wav"
+    sf.write(wav, small_corpus["audio"][0], 16000)
+    (tmp_path / "e.csv").write_text(f"path,speaker\n{wav},spk00\n")
+    assert main(["predict", str(tmp_path / "m.model"), str(wav), "--enroll-manifest", str(tmp_path / "e.csv")]) == 2
+    assert "give --speaker or a --manifest" in capsys.readouterr().err
+
+
+# ---- model files: the safe format by default, pickles only when trusted ----
+
+class _WritesAMarker:
+    """What a hostile pickle does: run code when it is loaded."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (Path(self.marker).write_text, ("the model file ran code",))
+
+
+def test_predict_refuses_a_pickle_that_would_run_code(tmp_path, capsys):
+    import pickle
+
+    marker = tmp_path / "marker.txt"
+    (tmp_path / "hostile.model").write_bytes(pickle.dumps(_WritesAMarker(marker)))
+    wav = tmp_path / "a.wav"
+    sf.write(wav, np.sin(np.arange(16000) / 10.0).astype("float32"), 16000)
+    assert main(["predict", str(tmp_path / "hostile.model"), str(wav)]) == 2
+    err = _one_line_error(capsys)
+    assert "not a sklearn-ser model archive" in err and "--trust-pickle" in err
+    assert not marker.exists()
+
+
+def test_a_trusted_joblib_model_still_predicts(tmp_path, small_corpus, capsys):
     import joblib
 
     from sklearn_ser.recipes import get_system
 
-    joblib.dump(get_system("baseline-spknorm").fit(small_corpus, small_corpus["label"]), tmp_path / "m.joblib")
+    model = get_system("baseline").fit(small_corpus, small_corpus["label"])
+    joblib.dump(model, tmp_path / "m.joblib")
     wav = tmp_path / "a.wav"
     sf.write(wav, small_corpus["audio"][0], 16000)
-    (tmp_path / "e.csv").write_text(f"path,speaker\n{wav},spk00\n")
-    assert main(["predict", str(tmp_path / "m.joblib"), str(wav), "--enroll-manifest", str(tmp_path / "e.csv")]) == 2
-    assert "give --speaker or a --manifest" in capsys.readouterr().err
+    assert main(["predict", str(tmp_path / "m.joblib"), str(wav), "--json", "--trust-pickle"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["proba"] == pytest.approx(dict(zip(model.classes_, model.predict_proba([str(wav)])[0])))
+
+
+def test_train_writes_joblib_only_when_asked(tmp_path, small_corpus):
+    import joblib
+
+    _write_manifest(tmp_path, small_corpus)
+    common = ["train", "baseline", "--corpus", "csv", "--data", str(tmp_path / "manifest.csv"), "--quiet",
+              "--n-jobs", "1"]
+    assert main([*common, "--model", str(tmp_path / "safe.model")]) == 0
+    assert main([*common, "--model", str(tmp_path / "m.joblib"), "--format", "joblib"]) == 0
+    safe, pickled = sklearn_ser.load(tmp_path / "safe.model"), joblib.load(tmp_path / "m.joblib")
+    np.testing.assert_array_equal(safe.predict_proba(small_corpus), pickled.predict_proba(small_corpus))
+    with pytest.raises(sklearn_ser.ModelFormatError, match="not a sklearn-ser model archive"):
+        sklearn_ser.load(tmp_path / "m.joblib")
+
+
+@pytest.mark.parametrize("path, message", [("nowhere.model", "no model file"), (".", "is a directory")])
+def test_a_missing_model_file_is_one_line(path, message, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    sf.write(tmp_path / "a.wav", np.sin(np.arange(8000) / 10.0).astype("float32"), 16000)
+    assert main(["predict", path, "a.wav"]) == 2
+    assert message in _one_line_error(capsys)
