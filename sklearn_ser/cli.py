@@ -23,6 +23,13 @@ class UsageError(Exception):
     """A mistake on the command line: one line on stderr, exit status 2."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its usage errors on one line (the usage itself is one --help away)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _corpus_path(corpus, data):
     """The folder (or manifest) of ``corpus``, or None for the generated one; a usage error for an
     unknown corpus or a missing path."""
@@ -230,7 +237,11 @@ def _load_model(path, trust_pickle=False):
                          f"you trust, pass --trust-pickle (loading a pickle runs whatever code it holds)")
     import joblib
 
-    return joblib.load(path)
+    try:
+        return joblib.load(path)
+    except Exception as exc:  # unpickling garbage fails in many ways (IndexError, UnpicklingError...)
+        raise UsageError(f"{path} could not be loaded as a joblib/pickle file "
+                         f"({type(exc).__name__}: {exc})") from None
 
 
 def _enroll(model, args):
@@ -284,7 +295,7 @@ def cmd_predict(args):
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(prog="sklearn-ser", description=__doc__)
+    parser = _Parser(prog="sklearn-ser", description=__doc__)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("systems", help="list the available systems").set_defaults(func=cmd_systems)
