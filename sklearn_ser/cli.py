@@ -134,18 +134,33 @@ def _prepare(args):
 
 def _write_atomically(path: Path, write):
     """Write through a temporary file in the same folder, so a failure leaves no half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=path.suffix)
-    os.close(fd)
+    _write_together({Path(path): write})
+
+
+def _write_together(writers):
+    """Write files that describe one run (the last one named is its record, e.g. report.json):
+    all of them to temporary files in their folders first (a failure leaves nothing
+    half-written), then the old record is removed before any file is replaced, so an interruption
+    never leaves a new file beside an old record. Files get the user's umask (mkstemp's are 0600)."""
+    temps = {}
     umask = os.umask(0)
     os.umask(umask)
     try:
-        write(tmp)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it owner-only; a saved file gets the usual mode
-        os.replace(tmp, path)
+        for path, write in writers.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, temps[path] = tempfile.mkstemp(dir=path.parent, suffix=path.suffix)
+            os.close(fd)
+            write(temps[path])
+            os.chmod(temps[path], 0o666 & ~umask)
+        record = list(writers)[-1]
+        if len(writers) > 1 and record.exists():
+            record.unlink()
+        for path, tmp in temps.items():
+            os.replace(tmp, path)
     finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+        for tmp in temps.values():
+            if os.path.exists(tmp):
+                os.remove(tmp)
 
 
 def cmd_systems(args):
@@ -171,10 +186,9 @@ def cmd_evaluate(args):
     print(f"per class:\n{report.per_class.round(3).to_string()}")
     print(f"time: {seconds:.1f} s")
     out = Path(args.out or f"ser-report/{args.system}-{args.corpus}")
-    # the plot first: it is what can fail, and the report is the record of a finished run
-    _write_atomically(out / "confusion.png", lambda p: report.plot_confusion(
-        p, title=f"{args.system} on {args.corpus}: UA {report.ua:.3f}, WA {report.wa:.3f}"))
-    _write_atomically(out / "report.json", report.to_json)
+    title = f"{args.system} on {args.corpus}: UA {report.ua:.3f}, WA {report.wa:.3f}"
+    _write_together({out / "confusion.png": lambda p: report.plot_confusion(p, title=title),
+                     out / "report.json": report.to_json})
     print(f"wrote {out / 'report.json'} and {out / 'confusion.png'}")
 
 

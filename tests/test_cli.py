@@ -344,6 +344,37 @@ def test_a_bad_cv_is_one_line_and_exit_2_and_saved_files_get_the_usual_mode(tmp_
     assert (tmp_path / "f.txt").stat().st_mode & 0o777 == 0o644
 
 
+def test_an_interrupted_report_never_leaves_an_old_record_beside_new_files(tmp_path, monkeypatch):
+    from sklearn_ser import cli
+
+    out = tmp_path / "report"
+    out.mkdir()
+    (out / "confusion.png").write_text("old plot")
+    (out / "report.json").write_text("old report")
+    writers = {out / "confusion.png": lambda p: Path(p).write_text("new plot"),
+               out / "report.json": lambda p: Path(p).write_text("new report")}
+
+    def failing_plot(p):
+        raise RuntimeError("plot failed")
+
+    with pytest.raises(RuntimeError):  # a failure before any swap: the old run stays whole
+        cli._write_together({**writers, out / "confusion.png": failing_plot})
+    assert {p.name: p.read_text() for p in out.iterdir()} == {"confusion.png": "old plot", "report.json": "old report"}
+
+    replace, calls = os.replace, []
+
+    def interrupted(src, dst):  # killed between the plot's swap and the report's
+        calls.append(dst)
+        if Path(dst).name == "report.json":
+            raise KeyboardInterrupt
+        replace(src, dst)
+
+    monkeypatch.setattr(cli.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        cli._write_together(writers)
+    assert {p.name: p.read_text() for p in out.iterdir()} == {"confusion.png": "new plot"}  # no stale record
+
+
 def test_enrolment_without_speakers_to_use_it_is_refused(tmp_path, small_corpus, capsys):
     from sklearn_ser.recipes import get_system
 
