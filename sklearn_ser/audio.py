@@ -8,6 +8,7 @@ feature is computed, so a bad file among hundreds is named before heavy work sta
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,13 @@ DEFAULT_SR = 16000
 #: Longest utterance accepted, in seconds. Longer recordings should be segmented first
 #: (a one-hour file is ~230 MB as float32 at 16 kHz; beyond that memory is the user's call).
 MAX_DURATION_S = 3600.0
+#: Shortest utterance accepted, in seconds: a shorter one holds no syllable to hear an emotion in.
+MIN_DURATION_S = 0.25
+#: Largest sample magnitude accepted. Audio is read in [-1, 1] (integer PCM scaled by its range);
+#: samples beyond this bound are at the wrong scale (e.g. 16-bit values stored as floats).
+MAX_ABS_SAMPLE = 100.0
+#: Sample rates a file header may declare, in Hz.
+SAMPLE_RATE_RANGE = (1000, 384000)
 
 
 @dataclass(frozen=True)
@@ -113,8 +121,11 @@ def as_utterances(X) -> Utterances:
     return Utterances(sources=values, ids=ids, meta=meta)
 
 
-def check_waveform(y, utterance_id: str) -> np.ndarray:
-    """Return ``y`` as a float32 1-D array, or raise naming the utterance and the problem."""
+def check_waveform(y, utterance_id: str, sr: int | None = None) -> np.ndarray:
+    """Return ``y`` as a float32 1-D array, or raise naming the utterance and the problem.
+
+    Integer samples are scaled by their type's range (int16 by 32768), as a PCM file is read.
+    With ``sr``, a waveform shorter than :data:`MIN_DURATION_S` is refused too."""
     try:
         y = np.asarray(y)
     except Exception as exc:  # ragged nested lists and the like
@@ -134,28 +145,51 @@ def check_waveform(y, utterance_id: str) -> np.ndarray:
         )
     if y.size == 0:
         raise InvalidUtteranceError(utterance_id, "audio is empty (0 samples)")
+    if sr is not None and y.size < MIN_DURATION_S * sr:
+        raise InvalidUtteranceError(utterance_id, f"{y.size / sr * 1000:.0f} ms is shorter than the "
+                                                  f"{MIN_DURATION_S * 1000:.0f} ms minimum")
+    if np.issubdtype(y.dtype, np.signedinteger):
+        y = y / np.float32(2 ** (8 * y.dtype.itemsize - 1))
     y = y.astype(np.float32, copy=False)
-    energy = np.dot(y, y)  # one pass: finite and positive for almost every valid waveform
-    if np.isfinite(energy) and energy > 0:
-        return y
-    if not np.all(np.isfinite(y)):
-        raise InvalidUtteranceError(utterance_id, "audio contains NaN or infinite samples")
-    if not np.any(y):
-        raise InvalidUtteranceError(utterance_id, "audio is all zeros (silent)")
+    with np.errstate(over="ignore"):  # huge samples are named below, not warned about here
+        energy = np.dot(y, y)  # one pass: finite and positive for almost every valid waveform
+    if not (np.isfinite(energy) and energy > 0):
+        if not np.all(np.isfinite(y)):
+            raise InvalidUtteranceError(utterance_id, "audio contains NaN or infinite samples")
+        if not np.any(y):
+            raise InvalidUtteranceError(utterance_id, "audio is all zeros (silent)")
+    peak = max(float(y.max()), -float(y.min()))  # no |y| temporary: an hour of audio is 230 MB
+    if peak > MAX_ABS_SAMPLE:
+        raise InvalidUtteranceError(
+            utterance_id, f"samples reach {peak:.3g}, beyond the +-{MAX_ABS_SAMPLE:g} bound of audio "
+                          f"in [-1, 1] (integer sample values stored as floats? divide by 32768)")
     return y
 
 
 def check_audio_file(path, utterance_id: str | None = None, max_duration_s: float = MAX_DURATION_S):
     """Check that ``path`` exists and soundfile can decode its header; return its ``sf.info``."""
     utterance_id = utterance_id or str(path)
+    if Path(path).is_dir():
+        raise InvalidUtteranceError(utterance_id, "is a directory, not an audio file")
     if not Path(path).is_file():
         raise InvalidUtteranceError(utterance_id, "file not found")
     try:
         info = sf.info(str(path))
     except Exception as exc:
         raise InvalidUtteranceError(utterance_id, f"cannot be decoded as audio ({exc})") from None
+    low, high = SAMPLE_RATE_RANGE
+    if not low <= info.samplerate <= high:
+        raise InvalidUtteranceError(utterance_id, f"its header declares {info.samplerate} Hz, not a "
+                                                  f"plausible sample rate ({low}-{high} Hz)")
     if info.frames == 0:
         raise InvalidUtteranceError(utterance_id, "audio is empty (0 samples)")
+    if info.duration < MIN_DURATION_S:
+        raise InvalidUtteranceError(utterance_id, f"{info.duration * 1000:.0f} ms is shorter than the "
+                                                  f"{MIN_DURATION_S * 1000:.0f} ms minimum")
+    shortfall = wav_shortfall(path)
+    if shortfall:
+        warnings.warn(f"{utterance_id}: truncated: its header promises {shortfall[0]} bytes of audio, "
+                      f"the file holds {shortfall[1]}; using what is there", UserWarning, stacklevel=2)
     if info.duration > max_duration_s:
         raise InvalidUtteranceError(
             utterance_id,
@@ -165,13 +199,47 @@ def check_audio_file(path, utterance_id: str | None = None, max_duration_s: floa
     return info
 
 
+def wav_shortfall(path):
+    """For a RIFF/WAVE file whose data chunk declares more bytes than the file holds, the declared
+    and present byte counts; otherwise None (soundfile silently reads what is there)."""
+    with open(path, "rb") as f:
+        head = f.read(1 << 16)
+        size = os.fstat(f.fileno()).st_size
+    if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return None
+    pos = 12
+    while pos + 8 <= len(head):
+        chunk, length = head[pos:pos + 4], int.from_bytes(head[pos + 4:pos + 8], "little")
+        if chunk == b"data":
+            present = size - (pos + 8)
+            # 0 and 0xFFFFFFFF are what streaming writers leave when the length is unknown
+            return (length, present) if present < length and length not in (0, 0xFFFFFFFF) else None
+        pos += 8 + length + (length & 1)
+    return None
+
+
+def mix_to_mono(y, path=""):
+    """Average the channels (frames x channels), unless they cancel (anti-phase): then the loudest
+    channel, with a warning, rather than near-silence."""
+    if y.shape[1] == 1:
+        return y[:, 0]
+    mix = y.mean(axis=1)
+    channel_energy = np.einsum("ij,ij->j", y, y)
+    if np.dot(mix, mix) < 1e-2 * channel_energy.mean():  # the mix lost over 20 dB: cancellation
+        warnings.warn(f"{path}: its channels cancel when mixed to mono (anti-phase); using the loudest "
+                      f"channel", UserWarning, stacklevel=3)
+        return np.ascontiguousarray(y[:, int(np.argmax(channel_energy))])
+    return mix
+
+
 def read_audio(path, sr: int | None = DEFAULT_SR, mono: bool = True) -> np.ndarray:
     """Read any file soundfile decodes as float32 in [-1, 1], mixed to mono, resampled to ``sr``.
 
-    ``sr=None`` keeps the file's own rate. Resampling uses soxr's high-quality mode.
+    ``sr=None`` keeps the file's own rate. Resampling uses soxr's high-quality mode. Channels
+    that cancel when averaged give the loudest channel instead (:func:`mix_to_mono`).
     """
     y, file_sr = sf.read(str(path), dtype="float32", always_2d=True)
-    y = y.mean(axis=1) if mono else y.T
+    y = mix_to_mono(y, path) if mono else y.T
     if sr is not None and file_sr != sr:
         y = librosa.resample(y, orig_sr=file_sr, target_sr=sr, res_type="soxr_hq", axis=-1)
     return np.ascontiguousarray(y, dtype=np.float32)
@@ -183,12 +251,27 @@ def _load_one(source, utterance_id, sr, max_duration_s):
             source = read_audio(source, sr=sr)
         except Exception as exc:
             raise InvalidUtteranceError(utterance_id, f"cannot be decoded as audio ({exc})") from None
-    y = check_waveform(source, utterance_id)
+    y = check_waveform(source, utterance_id, sr)
     if sr is not None and y.size > max_duration_s * sr:
         raise InvalidUtteranceError(
             utterance_id, f"longer than the {max_duration_s:.0f} s limit; segment it first"
         )
     return y
+
+
+def check_no_missing(values, what, ids=None):
+    """Refuse NaN or None among ``values`` (labels, speakers), naming the first utterance that has
+    one, instead of numpy's "'<' not supported between 'float' and 'str'" at the first sort."""
+    values = np.asarray(values, dtype=object) if not isinstance(values, np.ndarray) else values
+    if values.dtype.kind in "iub":
+        return values
+    missing = np.flatnonzero(pd.isna(values) if values.ndim == 1 else pd.isna(values).any(axis=1))
+    if len(missing):
+        i = missing[0]
+        name = ids[i] if ids is not None else f"utterance #{i}"
+        raise InvalidUtteranceError(name, f"has no {what} (NaN or None)" +
+                                    (f"; {len(missing)} utterances lack one" if len(missing) > 1 else ""))
+    return values
 
 
 def validate_utterances(X, max_duration_s: float = MAX_DURATION_S) -> Utterances:
@@ -253,7 +336,9 @@ class _UtteranceTransformerBase(TransformerMixin, BaseEstimator):
     _ragged = False  # True: one array per utterance in an object array
 
     def fit(self, X, y=None):
-        validate_utterances(X)
+        utts = validate_utterances(X)
+        if y is not None:
+            check_no_missing(np.asarray(y), "label", utts.ids)
         return self
 
     def __sklearn_tags__(self):

@@ -294,18 +294,42 @@ def cmd_predict(args):
     if (args.enroll or args.enroll_manifest is not None) and not hasattr(X, "columns"):
         raise UsageError("enrolment is used only for files whose speaker is known: give --speaker or a --manifest")
     model = _enroll(_load_model(args.model, args.trust_pickle), args)
-    files = list(X["audio"]) if hasattr(X, "columns") else X
-    probabilities = model.predict_proba(X)
+    _set_everywhere(model, "on_outlier", args.on_outlier)
+    files = [str(f) for f in (X["audio"] if hasattr(X, "columns") else X)]
+    probabilities, flagged = _predict_flagging_outliers(model, X)
+    outlier = [f in flagged for f in files]
     classes = model.classes_
     labels = classes[np.argmax(probabilities, axis=1)]
     if args.json:
-        print(json.dumps([{"file": f, "label": str(lab), "proba": dict(zip(map(str, classes), map(float, p)))}
-                          for f, lab, p in zip(files, labels, probabilities)], indent=2))
+        print(json.dumps([{"file": f, "label": str(lab), "outlier": out,
+                           "proba": dict(zip(map(str, classes), map(float, p)))}
+                          for f, lab, out, p in zip(files, labels, outlier, probabilities)], indent=2))
         return
-    header = "file\tlabel\t" + "\t".join(map(str, classes))
-    print(header)
-    for f, lab, p in zip(files, labels, probabilities):
-        print(f"{f}\t{lab}\t" + "\t".join(f"{v:.3f}" for v in p))
+    print("file\tlabel\toutlier\t" + "\t".join(map(str, classes)))
+    for f, lab, out, p in zip(files, labels, outlier, probabilities):
+        print(f"{f}\t{lab}\t{'yes' if out else 'no'}\t" + "\t".join(f"{v:.3f}" for v in p))
+    if flagged:
+        print(f"{len(flagged)} file(s) far outside the training data (outlier = yes): their labels are not "
+              "to be trusted", file=sys.stderr)
+
+
+def _predict_flagging_outliers(model, X):
+    """The class probabilities, and the names of the utterances the model's novelty checks flagged
+    (their warnings are taken in, the others pass on)."""
+    import warnings
+
+    from .exceptions import OutlierWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        probabilities = model.predict_proba(X)
+    flagged = set()
+    for w in caught:
+        if issubclass(w.category, OutlierWarning):
+            flagged.update(w.message.utterances)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return probabilities, flagged
 
 
 def build_parser():
@@ -365,6 +389,8 @@ def build_parser():
                           help="CSV with columns audio (paths, relative to the CSV allowed) and speaker, "
                                "instead of files")
     pr.add_argument("--json", action="store_true", help="JSON instead of a table")
+    pr.add_argument("--on-outlier", choices=("warn", "raise", "ignore"), default="warn",
+                    help="files far outside the training data: flag them (default), refuse them, or neither")
     enrol_options(pr)
     trust_option(pr)
     pr.set_defaults(func=cmd_predict)
@@ -383,12 +409,12 @@ def build_parser():
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    from .exceptions import InvalidUtteranceError
     from .datasets import CorpusLayoutError
+    from .exceptions import InvalidUtteranceError, OutlierUtteranceError
 
     try:
         args.func(args)
-    except (UsageError, InvalidUtteranceError, CorpusLayoutError) as exc:
+    except (UsageError, InvalidUtteranceError, CorpusLayoutError, OutlierUtteranceError) as exc:
         print(f"sklearn-ser: error: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -40,3 +40,34 @@ class ModelFormatError(ValueError):
 
     def __reduce__(self):
         return (type(self), (self.path, self.problem))
+
+
+class OutlierWarning(UserWarning):
+    """Utterances far outside the distribution a model was trained on (noise, silence with an
+    offset, a click, audio at the wrong scale), whose predictions should not be trusted.
+
+    Attributes
+    ----------
+    utterances : list of str
+        The flagged utterances, named as :class:`InvalidUtteranceError` names them.
+    """
+
+    def __init__(self, utterances):
+        self.utterances = list(utterances)
+        shown = ", ".join(self.utterances[:5]) + (f" and {len(self.utterances) - 5} more" if len(self.utterances) > 5 else "")
+        super().__init__(f"{len(self.utterances)} utterance(s) far outside the training data, predictions "
+                         f"not to be trusted: {shown}")
+
+    def __reduce__(self):
+        return (type(self), (self.utterances,))
+
+
+class OutlierUtteranceError(ValueError):
+    """Raised instead of :class:`OutlierWarning` by a model set to ``novelty__on_outlier="raise"``."""
+
+    def __init__(self, utterances):
+        self.utterances = list(utterances)
+        super().__init__(str(OutlierWarning(self.utterances)))
+
+    def __reduce__(self):
+        return (type(self), (self.utterances,))

@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib
 import io
 import json
+import sys
 import zipfile
 from pathlib import Path
 
@@ -146,11 +147,10 @@ def _is_function(obj):
 
 
 def _is_skorch_net(obj):
-    try:
-        from skorch import NeuralNet
-    except ImportError:
-        return False
-    return isinstance(obj, NeuralNet)
+    # no import: an object of skorch's classes exists only once skorch is loaded, and a model
+    # without nets should load without paying for torch
+    skorch = sys.modules.get("skorch")
+    return skorch is not None and isinstance(obj, skorch.NeuralNet)
 
 
 # A net's torch parts: rebuilt by net.initialize() from its parameters, then given their state dicts.

@@ -24,9 +24,10 @@ from sklearn_ser.features import (
     REPRESENTATIONS, BinStandardScaler, FrameWindows, LLDFunctionals, OpenSmileFunctionals,
 )
 from sklearn_ser.nets import FrameDNN
+from sklearn_ser.novelty import NoveltyCheck, SERPipeline
 
 PACKAGES = ("sklearn_ser.audio", "sklearn_ser.datasets", "sklearn_ser.ensemble", "sklearn_ser.estimators",
-            "sklearn_ser.features", "sklearn_ser.inspection", "sklearn_ser.model_selection")
+            "sklearn_ser.features", "sklearn_ser.inspection", "sklearn_ser.model_selection", "sklearn_ser.novelty")
 
 
 def public_estimator_classes():
@@ -130,6 +131,9 @@ INSTANCES = {
     FeatureFusionClassifier: [
         FeatureFusionClassifier([("lr", LogisticRegression()), ("prior", DummyClassifier())]),
     ],
+    NoveltyCheck: [NoveltyCheck()],
+    # the check reads utterances; the checks' rows are features: no check here (tests/test_novelty.py)
+    SERPipeline: [SERPipeline([("lr", LogisticRegression())], novelty=None)],
     SERNetClassifier: [SERNetClassifier(FrameDNN, module__n_layers=1, **_NET)],
     SERStepNetClassifier: [SERStepNetClassifier(StepDNN, **_NET)],
     SegmentNetClassifier: [OneSegmentPerRow(FrameDNN, module__n_layers=1, **_NET)],
@@ -168,6 +172,11 @@ EXPECTED_FAILURES = {
         "check_methods_sample_order_invariance": "float32 posteriors of reordered batches may differ "
                                                  "by an ulp, above the check's rtol of 1e-7",
     },
+    "SERPipeline": {
+        name: "a Pipeline fits the estimators of its steps parameter in place, as scikit-learn's own "
+              "Pipeline does (scikit-learn does not run this check on it)"
+        for name in ("check_estimators_overwrite_params", "check_dont_overwrite_parameters")
+    },
     "FunctionalsELM": {
         "check_n_features_in": "X goes to the segment model unchecked: no n_features_in_",
         "check_n_features_in_after_fitting": "X goes to the segment model unchecked: no n_features_in_",
@@ -183,13 +192,13 @@ EXPECTED_FAILURES = {
 
 def _kinds(estimator):
     """The rows of EXPECTED_FAILURES that apply to ``estimator``."""
-    if isinstance(estimator, (AudioLoader, LLDFunctionals, OpenSmileFunctionals, *REPRESENTATIONS)):
+    if isinstance(estimator, (AudioLoader, LLDFunctionals, OpenSmileFunctionals, NoveltyCheck, *REPRESENTATIONS)):
         yield "reads utterances"
     if isinstance(estimator, (AudioLoader, FrameWindows)) or getattr(estimator, "_ragged", False):
         yield "ragged output"
     if isinstance(estimator, SERNetClassifier):
         yield "skorch net"
-    for cls in (FrameWindows, FunctionalsELM):
+    for cls in (FrameWindows, FunctionalsELM, SERPipeline):
         if isinstance(estimator, cls):
             yield cls.__name__
 
@@ -206,6 +215,14 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(autouse=True)
+def toy_waveforms(monkeypatch):
+    """The checks' rows are waveforms of a few samples: no minimum duration for them."""
+    import sklearn_ser.audio
+
+    monkeypatch.setattr(sklearn_ser.audio, "MIN_DURATION_S", 0.0)
 
 
 def test_every_public_estimator_is_checked():

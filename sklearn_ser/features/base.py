@@ -11,9 +11,10 @@ from __future__ import annotations
 import warnings
 from collections import Counter
 
+import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from ..audio import _UtteranceTransformerBase, as_utterances
+from ..audio import _UtteranceTransformerBase, as_utterances, check_no_missing
 from .speaker import (
     ENROLLED, FALLBACK, OWN, SpeakerProfile, apply_zscore, average_speaker, check_min_utterances,
     known_speakers, require_speakers, rows_of, spoken_rows, statistics_plan, warn_fallback,
@@ -46,14 +47,16 @@ class UtteranceTransformer(_UtteranceTransformerBase):
         return check_min_utterances(getattr(self, "min_utterances", 2))
 
     def fit(self, X, y=None):
+        super().fit(X, y)  # the utterances and labels, checked cheaply before any work
         if getattr(self, "speaker_norm", False):
             self.fit_transform(X)
             return self
-        super().fit(X)  # stateless: fit only checks the utterances, cheaply
         self.enrolled_ = {}
         return self
 
     def fit_transform(self, X, y=None, **fit_params):
+        if y is not None:  # a Pipeline's fit comes here, not to fit
+            check_no_missing(np.asarray(y), "label", as_utterances(X).ids)
         self.enrolled_ = {}
         if not getattr(self, "speaker_norm", False):
             return self.transform(X)  # transform checks every utterance itself

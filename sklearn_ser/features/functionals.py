@@ -9,6 +9,10 @@ FUNCTIONAL_NAMES = [
 ]
 
 
+# float64 values in one pass: bounds the temporaries (each a copy of the frames) for long recordings
+_BLOCK_VALUES = 1 << 21
+
+
 def functionals(frames):
     """Twelve functionals of each column of ``frames`` (n_frames, n_lld) -> (12 * n_lld,) float32.
 
@@ -16,7 +20,12 @@ def functionals(frames):
     ``d * 12 ... d * 12 + 11`` follow :data:`FUNCTIONAL_NAMES`. Positions are relative (0..1), so
     utterances of different lengths are comparable; skewness and kurtosis of a constant column are 0.
     """
-    x = np.asarray(frames, dtype=np.float64)
+    frames = np.asarray(frames)
+    n_frames, n_lld = frames.shape
+    if n_lld > 1 and frames.size > _BLOCK_VALUES:  # a long recording: a few columns at a time
+        step = max(1, _BLOCK_VALUES // n_frames)
+        return np.concatenate([functionals(frames[:, j:j + step]) for j in range(0, n_lld, step)])
+    x = frames.astype(np.float64)
     n = x.shape[0]
     t = np.arange(n, dtype=np.float64)
     mean = x.mean(axis=0)

@@ -37,6 +37,11 @@ def voicing_probability(y, sr, frame_length, hop_length, fmin, fmax):
     return np.clip(prob, 0.0, 1.0).astype(np.float32)
 
 
+#: Frames computed at once (60 s at 10 ms): bounds the pitch tracker's frame matrices, which for a
+#: one-hour file at once would take gigabytes.
+BLOCK_FRAMES = 6000
+
+
 def frame_llds(
     y,
     sr=16000,
@@ -47,6 +52,7 @@ def frame_llds(
     fmax=500.0,
     voicing_threshold=0.5,
     delta_width=5,
+    block_frames=BLOCK_FRAMES,
 ):
     """The 32 LLDs of one waveform as a float32 array of shape (n_frames, 32).
 
@@ -55,8 +61,32 @@ def frame_llds(
     MFCC 1-12 (the 0th is left out; RMS energy carries the level) use a Hamming window of
     ``win_length`` samples; pitch uses the longer ``pitch_length`` window so that two periods of
     ``fmin`` fit. Frames are centred, so every descriptor has ``1 + len(y) // hop_length`` frames.
+    Long waveforms are analysed ``block_frames`` frames at a time, each block with enough audio on
+    both sides for its windows: the same frames as at once, in bounded memory.
     """
     y = np.asarray(y, dtype=np.float32)
+    params = dict(sr=sr, hop_length=hop_length, win_length=win_length, pitch_length=pitch_length,
+                  fmin=fmin, fmax=fmax, voicing_threshold=voicing_threshold)
+    n_frames = 1 + len(y) // hop_length
+    if n_frames <= block_frames:
+        static = _static_llds(y, **params)
+    else:
+        # whole hops of context on each side, covering half the longest window
+        margin = hop_length * (-(-max(pitch_length, win_length) // (2 * hop_length)) + 1)
+        blocks = []
+        for first in range(0, n_frames, block_frames):
+            last = min(first + block_frames, n_frames)
+            start = max(first * hop_length - margin, 0)
+            stop = min((last - 1) * hop_length + margin + 1, len(y))
+            skip = (first * hop_length - start) // hop_length
+            blocks.append(_static_llds(y[start:stop], **params)[:, skip:skip + last - first])
+        static = np.hstack(blocks)
+    delta = librosa.feature.delta(static, width=delta_width, mode="nearest", axis=1)
+    return np.vstack([static, delta]).T.astype(np.float32)
+
+
+def _static_llds(y, sr, hop_length, win_length, pitch_length, fmin, fmax, voicing_threshold):
+    """The 16 static LLDs, one column per centred frame: (16, 1 + len(y) // hop_length)."""
     f0 = librosa.yin(
         y, fmin=fmin, fmax=fmax, sr=sr, frame_length=pitch_length, hop_length=hop_length,
         center=True, pad_mode="constant",
@@ -73,9 +103,7 @@ def frame_llds(
     rms = librosa.feature.rms(y=y, frame_length=win_length, hop_length=hop_length, center=True,
                               pad_mode="constant")[0]
     n = min(len(f0), len(voicing), len(zcr), mfcc.shape[1], len(rms))
-    static = np.vstack([f0[:n], voicing[:n], zcr[:n], mfcc[:, :n], rms[:n]])
-    delta = librosa.feature.delta(static, width=delta_width, mode="nearest", axis=1)
-    return np.vstack([static, delta]).T.astype(np.float32)
+    return np.vstack([f0[:n], voicing[:n], zcr[:n], mfcc[:, :n], rms[:n]])
 
 
 @cache

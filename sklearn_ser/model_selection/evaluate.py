@@ -16,7 +16,7 @@ from sklearn.utils.metadata_routing import get_routing_for_object
 from sklearn.utils.parallel import Parallel, delayed
 from tqdm.auto import tqdm
 
-from ..audio import take_utterances
+from ..audio import as_utterances, check_no_missing, take_utterances
 from ..metrics import check_known_labels, unweighted_accuracy, weighted_accuracy
 from .splitters import LeaveOneSpeakerOut, SpeakerKFold, _check_groups, check_speaker_disjoint
 
@@ -56,6 +56,14 @@ def _stateless_prefix(estimator):
             break
         n += 1
     return n
+
+
+def _utterance_ids(X):
+    """The audio layer's names of X's utterances (paths, DataFrame rows), or None for features."""
+    try:
+        return as_utterances(X).ids
+    except (TypeError, ValueError):
+        return None
 
 
 def speakers_of(X, groups=None):
@@ -199,8 +207,10 @@ def evaluate(estimator, X, y, groups=None, cv="loso", n_jobs=None, precompute=Tr
 
     Every split is checked to share no speaker between its training and test side.
     """
-    y = np.asarray(y)
-    groups = _check_groups(speakers_of(X, groups), len(y))
+    ids = _utterance_ids(X)
+    y = check_no_missing(np.asarray(y), "label", ids)
+    groups = speakers_of(X, groups)
+    groups = _check_groups(groups if groups is None else check_no_missing(groups, "speaker", ids), len(y))
     if len(np.unique(y)) < 2:
         raise ValueError(f"y holds a single class ({y[0]!r}); a classifier needs at least 2")
     splitter = make_cv(cv, random_state)
@@ -234,7 +244,7 @@ def evaluate(estimator, X, y, groups=None, cv="loso", n_jobs=None, precompute=Tr
     fitted = None
     if return_estimators:  # stateless steps are fitted as they are: the precomputed ones go back in front,
         # cloned so that no fold's model shares a step with another's or with the caller's estimator
-        fitted = [Pipeline(clone(Pipeline(estimator.steps[:n_pre])).steps + model.steps) if n_pre else model
+        fitted = [type(estimator)(clone(Pipeline(estimator.steps[:n_pre])).steps + model.steps) if n_pre else model
                   for _, _, model in results]
     tested = np.concatenate([test for _, test in splits])
     y_true, y_hat = y[tested], y_pred[tested].astype(y.dtype)

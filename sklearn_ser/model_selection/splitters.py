@@ -6,6 +6,8 @@ from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
 from sklearn.model_selection import BaseCrossValidator
 from sklearn.utils import check_random_state
 
+from ..audio import check_no_missing
+
 
 def _check_groups(groups, n_samples=None):
     if groups is None:
@@ -17,6 +19,7 @@ def _check_groups(groups, n_samples=None):
         raise ValueError(f"groups must be 1-D (one speaker per utterance), got shape {groups.shape}")
     if n_samples is not None and len(groups) != n_samples:
         raise ValueError(f"groups has {len(groups)} entries for {n_samples} utterances")
+    check_no_missing(groups, "speaker")
     return groups
 
 

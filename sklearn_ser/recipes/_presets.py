@@ -11,6 +11,14 @@ TRAINING = {
 }
 
 
+def ser_pipeline(steps):
+    """A recipe's steps as a :class:`~sklearn_ser.novelty.SERPipeline`: a Pipeline that also
+    learns what its training audio is like and flags inputs far from it when predicting."""
+    from ..novelty import NoveltyCheck, SERPipeline
+
+    return SERPipeline(steps, novelty=NoveltyCheck())
+
+
 def _training(training):
     if training not in TRAINING:
         raise ValueError(f"training must be one of {sorted(TRAINING)}, got {training!r}")

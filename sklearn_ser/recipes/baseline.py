@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 from ..features import LLDFunctionals
+from ._presets import ser_pipeline
 from ._registry import System
 
 
@@ -32,7 +32,7 @@ def baseline(speaker_norm=False, C=1.0, classifier=None, n_jobs=None, random_sta
             SVC(C=C, class_weight="balanced", random_state=random_state),
             method="sigmoid", ensemble=False,
         )
-    return Pipeline([
+    return ser_pipeline([
         ("features", LLDFunctionals(speaker_norm=speaker_norm, n_jobs=n_jobs)),
         ("scale", StandardScaler()),
         ("classifier", classifier),

@@ -2,12 +2,11 @@
 2D-CNN-LSTMs and the 1D-CNN-LSTM on raw audio)."""
 from __future__ import annotations
 
-from sklearn.pipeline import Pipeline
 
 from ..features import (
     BinStandardScaler, FrameWindows, KimSpectrogramVolumes, LLDContextFrames, RawSubsequences,
 )
-from ._presets import _augment, _frame_training, _net, _training
+from ._presets import _augment, _frame_training, _net, _training, ser_pipeline
 from ._registry import System
 
 
@@ -19,7 +18,7 @@ def dnn_elm(context=5, training="small-corpus", n_jobs=None, random_state=0, **n
     from ..nets import FrameDNN
 
     params = dict(random_state=random_state, **{**_frame_training(training), **net_params})
-    return Pipeline([
+    return ser_pipeline([
         ("features", LLDContextFrames(context=context, n_jobs=n_jobs)),
         ("scale", BinStandardScaler()),
         ("net", FunctionalsELM(_net("segments", FrameDNN, **params), random_state=random_state)),
@@ -34,7 +33,7 @@ def lstm_elm(window=100, hop=50, training="small-corpus", n_jobs=None, random_st
     from ..nets import SequenceLSTM
 
     params = dict(random_state=random_state, **{**_training(training), **net_params})
-    return Pipeline([
+    return ser_pipeline([
         ("features", LLDContextFrames(context=1, n_jobs=n_jobs)),
         ("scale", BinStandardScaler()),
         ("windows", FrameWindows(length=window, hop=hop)),
@@ -66,7 +65,7 @@ def kim_3d_cnn(kernel=(2, 2, 128), elm=False, training="small-corpus", segment_h
     wrapper = "segments" if segment_hop_s is not None else ("steps" if elm else "utterance")
     head = (FunctionalsELM(_net(wrapper, Kim3DCNNSteps, **params), random_state=random_state)
             if elm else _net(wrapper, Kim3DCNN, **params))
-    return Pipeline([
+    return ser_pipeline([
         ("features", KimSpectrogramVolumes(segment_hop_s=segment_hop_s, speaker_norm=speaker_norm,
                                            n_jobs=n_jobs)),
         ("scale", BinStandardScaler()),
@@ -80,7 +79,7 @@ def kim_2d_cnn_lstm(kernel=(2, 2), dnn=False, training="small-corpus", n_jobs=No
     with the same ``training`` set-up as :func:`kim_3d_cnn` (no batch normalisation)."""
     from ..nets import CNN2DLSTM
 
-    return Pipeline([
+    return ser_pipeline([
         ("features", KimSpectrogramVolumes(n_jobs=n_jobs)),
         ("scale", BinStandardScaler()),
         ("net", _net("utterance", CNN2DLSTM, module__kernel=tuple(kernel), module__dnn=dnn,
@@ -93,7 +92,7 @@ def kim_1d_cnn_lstm(n_cells=128, training="small-corpus", n_jobs=None, random_st
     same ``training`` set-up as :func:`kim_3d_cnn`."""
     from ..nets import CNN1DLSTM
 
-    return Pipeline([
+    return ser_pipeline([
         ("features", RawSubsequences(n_jobs=n_jobs)),
         ("scale", BinStandardScaler(per_bin=False)),
         ("net", _net("utterance", CNN1DLSTM, module__n_cells=n_cells, random_state=random_state,

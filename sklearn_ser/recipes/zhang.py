@@ -2,10 +2,9 @@
 and their score- and feature-level fusions."""
 from __future__ import annotations
 
-from sklearn.pipeline import Pipeline
 
 from ..features import BinStandardScaler, ZhangMelClips, ZhangMelSegments, ZhangRawSegments
-from ._presets import _net
+from ._presets import _net, ser_pipeline
 from ._registry import System
 
 
@@ -55,7 +54,7 @@ def zhang_cnn(kind="2d-small", pretrained=None, pooling="mean", n_jobs=None, ran
         steps.append(("scale", BinStandardScaler(axis=channel_axis)))
     steps.append(("net", _net("segments", getattr(nets, module), pooling=pooling,
                               random_state=random_state, **params)))
-    return Pipeline(steps)
+    return ser_pipeline(steps)
 
 
 ZHANG_MEMBERS = ("1d", "2d-small", "3d")

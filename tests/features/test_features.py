@@ -1,3 +1,5 @@
+import importlib
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -157,3 +159,21 @@ def test_bin_standard_scaler_along_another_axis():
     ragged[:] = [X[:10], X[10:]]
     np.testing.assert_allclose(np.concatenate(list(BinStandardScaler(axis=1).fit_transform(ragged))), Z,
                                rtol=1e-5, atol=1e-5)
+
+
+def test_long_waveforms_get_the_same_llds_block_by_block(small_corpus):
+    from sklearn_ser.features import frame_llds
+
+    y = np.concatenate(list(small_corpus["audio"][:12]))[:-77]
+    whole, blocks = frame_llds(y), frame_llds(y, block_frames=250)
+    assert whole.shape == blocks.shape == (1 + len(y) // 160, 32)
+    np.testing.assert_allclose(blocks, whole, rtol=1e-4, atol=1e-4)
+
+
+def test_functionals_of_a_long_recording_are_computed_in_column_blocks(monkeypatch):
+    module = importlib.import_module("sklearn_ser.features.functionals")  # the module, not the function
+
+    frames = np.random.default_rng(0).standard_normal((3000, 32)).astype(np.float32)
+    whole = module.functionals(frames)
+    monkeypatch.setattr(module, "_BLOCK_VALUES", 3000 * 5)
+    np.testing.assert_array_equal(module.functionals(frames), whole)
