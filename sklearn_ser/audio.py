@@ -25,8 +25,9 @@ DEFAULT_SR = 16000
 #: Longest utterance accepted, in seconds. Longer recordings should be segmented first
 #: (a one-hour file is ~230 MB as float32 at 16 kHz; beyond that memory is the user's call).
 MAX_DURATION_S = 3600.0
-#: Shortest utterance accepted, in seconds: a shorter one holds no syllable to hear an emotion in.
-MIN_DURATION_S = 0.25
+#: Shortest utterance accepted, in seconds: a 1-sample or 10 ms file is no utterance (a syllable
+#: lasts about 0.2 s); kept low so that short interjections still pass.
+MIN_DURATION_S = 0.1
 #: Largest sample magnitude accepted. Audio is read in [-1, 1] (integer PCM scaled by its range);
 #: samples beyond this bound are at the wrong scale (e.g. 16-bit values stored as floats).
 MAX_ABS_SAMPLE = 100.0
@@ -145,9 +146,6 @@ def check_waveform(y, utterance_id: str, sr: int | None = None) -> np.ndarray:
         )
     if y.size == 0:
         raise InvalidUtteranceError(utterance_id, "audio is empty (0 samples)")
-    if sr is not None and y.size < MIN_DURATION_S * sr:
-        raise InvalidUtteranceError(utterance_id, f"{y.size / sr * 1000:.0f} ms is shorter than the "
-                                                  f"{MIN_DURATION_S * 1000:.0f} ms minimum")
     if np.issubdtype(y.dtype, np.signedinteger):
         y = y / np.float32(2 ** (8 * y.dtype.itemsize - 1))
     y = y.astype(np.float32, copy=False)
@@ -163,6 +161,9 @@ def check_waveform(y, utterance_id: str, sr: int | None = None) -> np.ndarray:
         raise InvalidUtteranceError(
             utterance_id, f"samples reach {peak:.3g}, beyond the +-{MAX_ABS_SAMPLE:g} bound of audio "
                           f"in [-1, 1] (integer sample values stored as floats? divide by 32768)")
+    if sr is not None and y.size < MIN_DURATION_S * sr:
+        raise InvalidUtteranceError(utterance_id, f"{y.size / sr * 1000:.0f} ms is shorter than the "
+                                                  f"{MIN_DURATION_S * 1000:.0f} ms minimum")
     return y
 
 
@@ -363,9 +364,9 @@ class AudioLoader(_UtteranceTransformerBase):
     --------
     >>> import numpy as np
     >>> from sklearn_ser.audio import AudioLoader
-    >>> out = AudioLoader().fit_transform([np.ones(800), np.linspace(-1, 1, 1600)])
+    >>> out = AudioLoader().fit_transform([np.ones(1600), np.linspace(-1, 1, 3200)])
     >>> [w.shape for w in out], out[0].dtype
-    ([(800,), (1600,)], dtype('float32'))
+    ([(1600,), (3200,)], dtype('float32'))
     """
 
     _ragged = True  # float32 waveforms of any length in an object array

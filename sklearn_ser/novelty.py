@@ -133,8 +133,8 @@ class NoveltyCheck(OutlierMixin, BaseEstimator):
     >>> from sklearn_ser.novelty import NoveltyCheck
     >>> corpus = make_synthetic_corpus(n_speakers=4, n_per_class=4, random_state=0)
     >>> check = NoveltyCheck().fit(corpus)
-    >>> noise = np.random.default_rng(0).normal(0, 0.1, 16000).astype(np.float32)
-    >>> check.predict([corpus["audio"][0], noise]).tolist()
+    >>> tone = 0.5 * np.sin(2 * np.pi * 440 * np.arange(16000) / 16000)
+    >>> check.predict([corpus["audio"][0], tone]).tolist()
     [1, -1]
     """
 

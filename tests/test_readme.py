@@ -46,4 +46,4 @@ def test_the_tour_runs_as_written(tmp_path, monkeypatch):
     # evaluate() and cross_validate() ran the same speaker folds on the same pipeline
     assert sorted(namespace["report"].per_fold["ua"]) == pytest.approx(sorted(fold_ua))
     assert namespace["model"].predict([corpus["audio"].iloc[0]])[0] in set(corpus["label"])
-    assert (tmp_path / "ser.joblib").stat().st_size > 0
+    assert (tmp_path / "ser.model").stat().st_size > 0

@@ -141,7 +141,7 @@ class RawSubsequences(_GainNormalised):
     --------
     >>> import numpy as np
     >>> from sklearn_ser.features import RawSubsequences
-    >>> RawSubsequences(gain_norm=None).fit_transform([np.ones(100)]).shape
+    >>> RawSubsequences(gain_norm=None).fit_transform([np.ones(1600)]).shape
     (1, 20, 1600)
     """
 

@@ -26,8 +26,8 @@ class ZhangRawSegments(_Representation):
     --------
     >>> import numpy as np
     >>> from sklearn_ser.features import ZhangRawSegments
-    >>> ZhangRawSegments().fit_transform([np.full(1300, 0.5)])[0].shape
-    (2, 625)
+    >>> ZhangRawSegments().fit_transform([np.full(2500, 0.5)])[0].shape
+    (4, 625)
     """
 
     def __init__(self, sr=22050, segment_length=625, segment_hop=625, scale=256.0, n_jobs=None,
