@@ -475,6 +475,47 @@ def features_section(runs):
         "at once."])
 
 
+def novelty_section(runs):
+    items = [r for r in runs if r["kind"] == "novelty" and r["corpus"] == CORPUS]
+    if not items:
+        return None
+    run = max(items, key=lambda r: (r.get("date") or "", r["id"]))
+    flagged = sum(f["flagged"] for f in run["folds"])
+    total = sum(f["n"] for f in run["folds"])
+    folds = ", ".join(f"{f['speaker']}: {f['flagged']}/{f['n']}" for f in run["folds"] if f["flagged"])
+    other = run["other"]
+    rows = [[g["input"], f"{g['min_score']:.2f}", f"{g['flagged_in_folds']}/{len(run['folds'])}"] for g in run["garbage"]]
+    return "\n".join([
+        "## Novelty check", "",
+        f"EmoDB leave-one-speaker-out: each fold's `NoveltyCheck`, fitted on the training speakers, flagged "
+        f"{flagged} of the {total} held-out utterances ({folds or 'none'}) and {other['flagged']} of "
+        f"{other['n']} {other['corpus'].upper()} utterances in any fold (largest score {other['max_score']:.2f}; "
+        f"above 1 is flagged). Garbage, scored by every fold's check (the lowest score over the folds):", "",
+        table(["input", "lowest score", "flagged in folds"], rows), "",
+        f"`{run['command']}`, run `{run['id']}`."])
+
+
+def long_inputs_section(runs):
+    items = [r for r in runs if r["kind"] == "long-inputs"]
+    if not items:
+        return None
+    latest = {}
+    for r in sorted(items, key=lambda r: (r.get("date") or "", r["id"])):
+        latest[r["system"]] = r
+    rows = []
+    for system, r in latest.items():
+        for row in r["rows"]:
+            rows.append([system, f"{row['minutes']:g}", f"{row['peak_rss_mb']:.0f}",
+                         f"{r['model_loaded_peak_rss_mb']:.0f}", f"{row['predict_seconds']:.1f}"])
+    commands = "; ".join(f"`{r['command']}`" for r in latest.values())
+    return "\n".join([
+        "## Long inputs", "",
+        "One 16 kHz file of each length predicted by a model of the system (trained on the synthetic "
+        "corpus), each in a fresh process: its peak resident memory beside a process that only loaded "
+        "the model, and the prediction time.", "",
+        table(["system", "minutes", "peak RSS MB", "model loaded, MB", "predict s"], rows), "", commands])
+
+
 def seed_pairs(group, other):
     """Fold UA pairs of the runs of ``group`` and ``other`` with the same seed and source (the same
     script, or the same member of a ``refit_members.py`` run), matched by test speaker, by source:
@@ -617,7 +658,8 @@ def build_page(runs):
         if section:
             parts += ["", section]
     for section in (seed_pairs_section(groups), pairwise_section(groups), speaker_adaptation_section(runs),
-                    features_section(runs), every_run_section(groups)):
+                    features_section(runs), novelty_section(runs), long_inputs_section(runs),
+                    every_run_section(groups)):
         if section:
             parts += ["", section]
     return "\n".join(parts) + "\n"

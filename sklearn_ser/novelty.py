@@ -97,6 +97,11 @@ def distances_from_training(descriptors, mean, scale):
     return np.where(finite, rms, np.inf), np.where(finite, largest, np.inf)
 
 
+def _scale(std, mean):
+    # a statistic constant in training (no clipping at all) still has a scale: any change is news
+    return np.maximum(std, 1e-3 * (1.0 + np.abs(mean)))
+
+
 class NoveltyCheck(OutlierMixin, BaseEstimator):
     """Flag utterances whose audio is far outside the training audio.
 
@@ -156,10 +161,18 @@ class NoveltyCheck(OutlierMixin, BaseEstimator):
             raise ValueError(f"on_outlier must be one of {ON_OUTLIER}, got {self.on_outlier!r}")
         descriptors = self.describe(X)
         self.mean_ = descriptors.mean(axis=0)
-        # a statistic constant in training (no clipping at all) still has a scale: any change is news
-        self.scale_ = np.maximum(descriptors.std(axis=0), 1e-3 * (1.0 + np.abs(self.mean_)))
-        self.thresholds_ = np.array([max(self.factor * np.quantile(d, self.quantile), 1e-9)
-                                     for d in distances_from_training(descriptors, self.mean_, self.scale_)])
+        self.scale_ = _scale(descriptors.std(axis=0), self.mean_)
+        # each training utterance measured against the others (leave-one-out mean and scale), as a
+        # new utterance is: with few training utterances, in-sample distances would be too short
+        n = len(descriptors)
+        if n > 2:
+            others_mean = (descriptors.sum(axis=0) - descriptors) / (n - 1)
+            others_var = (np.square(descriptors).sum(axis=0) - np.square(descriptors)) / (n - 1) - others_mean**2
+            scale = _scale(np.sqrt(np.maximum(others_var, 0.0)), others_mean)
+            distances = distances_from_training(descriptors, others_mean, scale)
+        else:
+            distances = distances_from_training(descriptors, self.mean_, self.scale_)
+        self.thresholds_ = np.array([max(self.factor * np.quantile(d, self.quantile), 1e-9) for d in distances])
         return self
 
     def score_samples(self, X):

@@ -445,3 +445,21 @@ def test_a_missing_model_file_is_one_line(path, message, tmp_path, capsys, monke
     sf.write(tmp_path / "a.wav", np.sin(np.arange(8000) / 10.0).astype("float32"), 16000)
     assert main(["predict", path, "a.wav"]) == 2
     assert message in _one_line_error(capsys)
+
+
+def test_predict_flags_outliers_per_file_and_can_refuse_them(tmp_path, small_corpus, capsys):
+    from sklearn_ser.recipes import get_system
+
+    sklearn_ser.save(get_system("baseline").fit(small_corpus, small_corpus["label"]), tmp_path / "m.model")
+    speech, tone = tmp_path / "speech.wav", tmp_path / "tone.wav"
+    sf.write(speech, small_corpus["audio"][0], 16000)
+    sf.write(tone, 0.5 * np.sin(2 * np.pi * 440 * np.arange(32000) / 16000), 16000)
+    assert main(["predict", str(tmp_path / "m.model"), str(speech), str(tone), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert [row["outlier"] for row in json.loads(captured.out)] == [False, True]
+    assert main(["predict", str(tmp_path / "m.model"), str(speech), str(tone)]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].split("\t")[:3] == ["file", "label", "outlier"]
+    assert [line.split("\t")[2] for line in table[1:]] == ["no", "yes"]
+    assert main(["predict", str(tmp_path / "m.model"), str(speech), str(tone), "--on-outlier", "raise"]) == 2
+    assert "tone.wav" in _one_line_error(capsys)
