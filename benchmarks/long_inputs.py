@@ -3,7 +3,7 @@
 For each system: a model trained on the synthetic corpus (toy training: memory at prediction does
 not depend on what the net learned) is saved in the safe format; then, for each duration, a fresh
 process loads it and predicts one 16 kHz WAV of that length (synthetic speech-like audio
-concatenated), and reports its peak RSS (``ru_maxrss``) beside that of a process that only loaded
+concatenated), and reports its peak RSS (``VmHWM``) beside that of a process that only loaded
 the model. One process per measurement, so no run inherits another's peak.
 
 Run: python benchmarks/long_inputs.py [--systems baseline kim-3d-cnn-dnn] [--minutes 1 10 60] [--out benchmarks/results]
@@ -31,14 +31,16 @@ from _results import command, provenance, write_run
 TOY = {"kim-3d-cnn-dnn": {"max_epochs": 1}}
 # Runs in a fresh interpreter: loads the model, predicts the file if one is given, prints peak RSS.
 CHILD = """
-import json, resource, sys, time
+import json, sys, time
 import sklearn_ser
 model = sklearn_ser.load(sys.argv[1])
 start = time.perf_counter()
 if len(sys.argv) > 2:
     proba = model.predict_proba([sys.argv[2]])
 seconds = time.perf_counter() - start
-print(json.dumps({"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "seconds": seconds}))
+# VmHWM: this process image's own peak (ru_maxrss would carry the parent's, from before exec)
+peak_kb = int(next(line for line in open("/proc/self/status") if line.startswith("VmHWM")).split()[1])
+print(json.dumps({"peak_rss_mb": peak_kb / 1024, "seconds": seconds}))
 """
 
 
