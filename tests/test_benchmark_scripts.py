@@ -269,3 +269,16 @@ def test_speaker_adaptation_scores_the_three_ways_of_predicting_a_speaker(small_
     model.named_steps["features"].enroll = lambda Xe: seen.append(set(map(id, Xe["audio"]))) or real_enroll(Xe)
     pred = enrolled_halves(model, speaker)
     assert len(pred) == len(speaker) and len(seen) == 2 and not seen[0] & seen[1]
+
+
+def test_a_long_inputs_run_measures_each_length_in_its_own_process(tmp_path, monkeypatch):
+    import long_inputs
+
+    monkeypatch.setattr(sys, "argv", ["long_inputs.py", "--systems", "baseline", "--minutes", "0.05", "0.1",
+                                      "--out", str(tmp_path)])
+    long_inputs.main()
+    (run,) = load_runs(root=tmp_path, kind="long-inputs")
+    assert run["system"] == "baseline" and [row["minutes"] for row in run["rows"]] == [0.05, 0.1]
+    # a process that loaded the model and then predicted peaks at least where one that only loaded it did
+    assert all(row["peak_rss_mb"] >= run["model_loaded_peak_rss_mb"] > 50 for row in run["rows"])
+    assert run["command"] == "python benchmarks/long_inputs.py --systems baseline --minutes 0.05 0.1"
