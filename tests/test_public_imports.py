@@ -30,7 +30,9 @@ PUBLIC = {
     ],
     'sklearn_ser.estimators': [
         'FrequencyWarp', 'SERNetClassifier', 'SERStepNetClassifier', 'SegmentNetClassifier',
-        'pool_posteriors'
+        'pool_posteriors',
+        # issue 27 (Latif et al.)
+        'AEEncoder', 'CVAEEncoder', 'LatentLSTMClassifier', 'VAEEncoder'
     ],
     'sklearn_ser.features': [
         'BinStandardScaler', 'FUNCTIONAL_NAMES', 'FrameWindows', 'KimSpectrogramVolumes',
@@ -61,7 +63,9 @@ PUBLIC = {
     ],
     'sklearn_ser.nets': [
         'CNN1DLSTM', 'CNN2DLSTM', 'FFTConv', 'FrameDNN', 'Kim3DCNN', 'Kim3DCNNSteps',
-        'SequenceLSTM', 'Zhang1DCNN', 'Zhang3DCNN', 'ZhangAlexNet', 'count_parameters'
+        'SequenceLSTM', 'Zhang1DCNN', 'Zhang3DCNN', 'ZhangAlexNet', 'count_parameters',
+        # issue 27 (Latif et al.)
+        'LatifAE', 'LatifCVAE', 'LatifLSTM', 'LatifVAE', 'gaussian_kl'
     ],
     'sklearn_ser.nets.fftconv': [
         'FFTConv', 'fft_conv', 'kernel_spectrum', 'make_conv'
