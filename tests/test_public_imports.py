@@ -73,7 +73,9 @@ PUBLIC = {
     'sklearn_ser.recipes': [
         'SYSTEMS', 'System', 'TRAINING', 'ZHANG_INPUTS', 'ZHANG_LR', 'ZHANG_MEMBERS',
         'ZHANG_TRAINING', 'baseline', 'dnn_elm', 'get_system', 'kim_1d_cnn_lstm', 'kim_2d_cnn_lstm',
-        'kim_3d_cnn', 'lstm_elm', 'parse_settings', 'system_settings', 'zhang_cnn', 'zhang_fusion'
+        'kim_3d_cnn', 'lstm_elm', 'parse_settings', 'system_settings', 'zhang_cnn', 'zhang_fusion',
+        # issue 27 (Latif et al.)
+        'latif_lstm'
     ],
 }
 
@@ -82,6 +84,8 @@ SYSTEM_NAMES = [
     "kim-3d-cnn-dnn-spknorm", "kim-3d-cnn-dnn-elm-spknorm", "dnn-elm", "lstm-elm", "kim-2d-cnn-lstm",
     "kim-2d-cnn-lstm-dnn", "zhang-1d", "zhang-2d", "zhang-2d-small", "zhang-3d", "zhang-score-fusion",
     "zhang-feature-fusion", "kim-1d-cnn-lstm",
+    # issue 27 (Latif et al.)
+    "latif-ae-lstm", "latif-vae-lstm", "latif-cvae-lstm",
 ]
 
 

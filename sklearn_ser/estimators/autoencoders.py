@@ -350,7 +350,7 @@ class CVAEEncoder(_LatentEncoder):
     condition : {"marginal", "zeros", "predicted"}, default="marginal"
     auxiliary : classifier or None, default=None
         The segment classifier of ``condition="predicted"`` (cloned); None is
-        ``LogisticRegression(max_iter=200)``.
+        ``LogisticRegression(max_iter=500)``.
     """ + _PARAMETERS + """
     classes_ : ndarray
         The training labels, in the order of the one-hot condition.
@@ -408,7 +408,7 @@ class CVAEEncoder(_LatentEncoder):
         if self.condition == "predicted":
             from sklearn.linear_model import LogisticRegression
 
-            auxiliary = LogisticRegression(max_iter=200) if self.auxiliary is None else clone(self.auxiliary)
+            auxiliary = LogisticRegression(max_iter=500) if self.auxiliary is None else clone(self.auxiliary)
             self.auxiliary_ = auxiliary.fit(scaled, labels)
 
     def _module_params(self):
