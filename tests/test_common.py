@@ -97,7 +97,7 @@ def _one_segment(X):
     return X[:, None, :]
 
 
-class OneStepPerRow(LatentLSTMClassifier):
+class LatentLSTMOneStepPerRow(LatentLSTMClassifier):
     """LatentLSTMClassifier reading each row of the checks' 2-D X as an utterance of one step,
     its dense ``(n_utterances, n_steps, n_features)`` form (a 2-D X is refused)."""
 
@@ -153,7 +153,7 @@ INSTANCES = {
     VAEEncoder: [VAEEncoder(latent_size=2, hidden=(8, 4), max_epochs=2, output="mean_logvar")],
     CVAEEncoder: [CVAEEncoder(latent_size=2, hidden=(8, 4), max_epochs=2),
                   CVAEEncoder(latent_size=2, hidden=(8, 4), max_epochs=2, condition="predicted")],
-    LatentLSTMClassifier: [OneStepPerRow(module__n_cells=8, max_epochs=5, lr=0.02, verbose=0)],
+    LatentLSTMClassifier: [LatentLSTMOneStepPerRow(module__n_cells=8, max_epochs=5, lr=0.02, verbose=0)],
 }
 
 
