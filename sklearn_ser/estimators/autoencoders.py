@@ -194,11 +194,15 @@ class _LatentEncoder(TransformerMixin, BaseEstimator):
 
     def transform(self, X):
         """Each segment's code: per utterance ``(n_segments, n_outputs)`` (see the class)."""
+        check_is_fitted(self, "weights_")
+        return self._transform(_Segments(X, type(self).__name__))
+
+    def _transform(self, segments, posteriors=None):
+        """The codes of ``segments``; ``posteriors`` (one row per segment), if given, replace the
+        auxiliary classifier's under the CVAE's ``condition="predicted"``."""
         import torch
 
-        check_is_fitted(self, "weights_")
         self._check_params()
-        segments = _Segments(X, type(self).__name__)
         if segments.rows.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {segments.rows.shape[1]} features, but "
                              f"{type(self).__name__} is expecting {self.n_features_in_} features as input")
@@ -208,11 +212,13 @@ class _LatentEncoder(TransformerMixin, BaseEstimator):
         out = []
         with torch.no_grad():
             for start in range(0, len(scaled), _TRANSFORM_BATCH):
-                batch = torch.from_numpy(scaled[start:start + _TRANSFORM_BATCH]).to(device)
-                out.append(self._encode(module, batch, scaled[start:start + _TRANSFORM_BATCH]))
+                rows = slice(start, start + _TRANSFORM_BATCH)
+                batch = torch.from_numpy(scaled[rows]).to(device)
+                out.append(self._encode(module, batch, scaled[rows],
+                                        None if posteriors is None else posteriors[rows]))
         return segments.restore(np.concatenate(out).astype(np.float32, copy=False))
 
-    def _encode(self, module, batch, rows):
+    def _encode(self, module, batch, rows, posteriors=None):
         mean, logvar = module.encode(batch)
         return self._output(mean, logvar)
 
@@ -292,7 +298,7 @@ class AEEncoder(_LatentEncoder):
 
         return LatifAE
 
-    def _encode(self, module, batch, rows):
+    def _encode(self, module, batch, rows, posteriors=None):
         return module.encode(batch).cpu().numpy()
 
 
@@ -345,12 +351,18 @@ class CVAEEncoder(_LatentEncoder):
     - ``"predicted"``: the mixture weighted by the class posteriors of an auxiliary classifier of
       segments (``auxiliary``, default logistic regression) fitted at ``fit`` on the training
       segments and labels only (``auxiliary_``); fitted only when ``condition="predicted"`` at fit.
+      The training codes of ``fit_transform`` (a Pipeline's) are cross-fitted instead: each
+      utterance's posteriors come from an auxiliary classifier fitted without it (``cv`` folds of
+      utterances, or of speakers given ``groups``; see :meth:`fit_transform`).
 
     output : {"mean", "mean_logvar"}, default="mean"
     condition : {"marginal", "zeros", "predicted"}, default="marginal"
     auxiliary : classifier or None, default=None
         The segment classifier of ``condition="predicted"`` (cloned); None is
         ``LogisticRegression(max_iter=500)``.
+    cv : int, default=5
+        Folds of the cross-fitted training codes under ``condition="predicted"`` (at most one per
+        utterance, or speaker); the folds are drawn from ``random_state``.
     """ + _PARAMETERS + """
     classes_ : ndarray
         The training labels, in the order of the one-hot condition.
@@ -371,7 +383,7 @@ class CVAEEncoder(_LatentEncoder):
     _conditional = True
 
     def __init__(self, latent_size=128, hidden=(512, 256), output="mean", condition="marginal",
-                 auxiliary=None, lr=1e-3, betas=(0.999, 0.99), eps=1e-8, batch_size=256, max_epochs=40,
+                 auxiliary=None, cv=5, lr=1e-3, betas=(0.999, 0.99), eps=1e-8, batch_size=256, max_epochs=40,
                  tol=0.0, random_state=0, device="cpu", verbose=0):
         super().__init__(latent_size=latent_size, hidden=hidden, lr=lr, betas=betas, eps=eps,
                          batch_size=batch_size, max_epochs=max_epochs, tol=tol, random_state=random_state,
@@ -379,6 +391,7 @@ class CVAEEncoder(_LatentEncoder):
         self.output = output
         self.condition = condition
         self.auxiliary = auxiliary
+        self.cv = cv
 
     @property
     def _net(self):
@@ -406,15 +419,76 @@ class CVAEEncoder(_LatentEncoder):
         labels = self.__dict__.pop("_labels")
         self.__dict__.pop("auxiliary_", None)
         if self.condition == "predicted":
-            from sklearn.linear_model import LogisticRegression
+            self.auxiliary_ = self._new_auxiliary().fit(scaled, labels)
 
-            auxiliary = LogisticRegression(max_iter=500) if self.auxiliary is None else clone(self.auxiliary)
-            self.auxiliary_ = auxiliary.fit(scaled, labels)
+    def _new_auxiliary(self):
+        from sklearn.linear_model import LogisticRegression
+
+        return LogisticRegression(max_iter=500) if self.auxiliary is None else clone(self.auxiliary)
+
+    def _posteriors(self, auxiliary, rows):
+        """``auxiliary``'s class posteriors of ``rows`` as ``(n_rows, len(classes_))``: a class it
+        never saw gets 0."""
+        proba = auxiliary.predict_proba(rows)  # columns in auxiliary.classes_ order
+        full = np.zeros((len(rows), len(self.classes_)), dtype=np.float32)
+        full[:, np.searchsorted(self.classes_, auxiliary.classes_)] = proba
+        return full
+
+    def fit_transform(self, X, y=None, groups=None):
+        """``fit(X, y)``, then the training segments' codes.
+
+        Under ``condition="predicted"`` these are cross-fitted: the training segments are split
+        into ``cv`` folds of whole utterances (of whole speakers if ``groups``, one speaker per
+        utterance, is given), and each fold is encoded with the posteriors of an auxiliary
+        classifier fitted on the other folds only, so that the codes a downstream classifier
+        trains on are as uncertain as those of unseen utterances (``auxiliary_``, fitted on all
+        of them, would score its own training segments). ``transform`` after ``fit`` uses
+        ``auxiliary_``; the other conditions give ``fit(X, y).transform(X)``.
+        """
+        self.fit(X, y)
+        segments = _Segments(X, type(self).__name__)
+        if self.condition != "predicted":
+            return self._transform(segments)
+        return self._transform(segments, self._cross_fitted_posteriors(segments, y, groups))
+
+    def _cross_fitted_posteriors(self, segments, y, groups):
+        from .net import torch_seed
+
+        if not (isinstance(self.cv, (int, np.integer)) and self.cv >= 2):
+            raise ValueError(f"cv must be an int >= 2, got {self.cv!r}")
+        labels = segments.per_segment(y)
+        if groups is None:
+            units = np.repeat(np.arange(segments.n_utterances), segments.lengths)
+        else:
+            groups = column_or_1d(groups, warn=True)
+            if len(groups) != segments.n_utterances:
+                raise ValueError(f"X has {segments.n_utterances} utterances but groups has {len(groups)} speakers")
+            units = np.repeat(groups, segments.lengths)
+        unique, unit_of = np.unique(units, return_inverse=True)
+        if len(unique) < 2:
+            raise ValueError("condition='predicted' cross-fits the training codes over speakers (or "
+                             "utterances): fit_transform needs at least 2 of them")
+        # the units in a random order, dealt round-robin into folds
+        order = np.random.default_rng(torch_seed(self.random_state, 1)).permutation(len(unique))
+        fold_of_unit = np.empty(len(unique), dtype=int)
+        fold_of_unit[order] = np.arange(len(unique)) % min(self.cv, len(unique))
+        folds = fold_of_unit[unit_of]
+        scaled = self._scale(segments.rows)
+        posteriors = np.zeros((len(scaled), len(self.classes_)), dtype=np.float32)
+        for fold in np.unique(folds):
+            test, train = folds == fold, folds != fold
+            seen = np.unique(labels[train])
+            if len(seen) == 1:  # the other folds hold one class: it is all a classifier could say
+                posteriors[test, np.searchsorted(self.classes_, seen[0])] = 1.0
+            else:
+                posteriors[test] = self._posteriors(self._new_auxiliary().fit(scaled[train], labels[train]),
+                                                    scaled[test])
+        return posteriors
 
     def _module_params(self):
         return dict(super()._module_params(), n_classes=len(self.classes_))
 
-    def _encode(self, module, batch, rows):
+    def _encode(self, module, batch, rows, posteriors=None):
         import torch
 
         K = len(self.classes_)
@@ -424,14 +498,12 @@ class CVAEEncoder(_LatentEncoder):
         if self.condition == "marginal":
             weights = torch.as_tensor(self.class_prior_, dtype=torch.float32, device=batch.device).expand(len(batch), K)
         else:
-            if getattr(self, "auxiliary_", None) is None:
-                raise ValueError("condition='predicted' needs the auxiliary classifier, which is fitted "
-                                 "only when the encoder is fitted with condition='predicted'")
-            proba = self.auxiliary_.predict_proba(rows)  # columns in auxiliary_.classes_ order
-            order = np.searchsorted(self.classes_, self.auxiliary_.classes_)
-            full = np.zeros((len(rows), K), dtype=np.float32)
-            full[:, order] = proba
-            weights = torch.from_numpy(full).to(batch.device)
+            if posteriors is None:
+                if getattr(self, "auxiliary_", None) is None:
+                    raise ValueError("condition='predicted' needs the auxiliary classifier, which is fitted "
+                                     "only when the encoder is fitted with condition='predicted'")
+                posteriors = self._posteriors(self.auxiliary_, rows)
+            weights = torch.from_numpy(np.asarray(posteriors, dtype=np.float32)).to(batch.device)
         eye = torch.eye(K, device=batch.device)
         means, variances = [], []
         for k in range(K):

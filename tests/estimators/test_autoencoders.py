@@ -5,6 +5,7 @@ import inspect
 import numpy as np
 import pytest
 import torch
+from sklearn.neighbors import KNeighborsClassifier
 
 import sklearn_ser
 from sklearn_ser.estimators import AEEncoder, CVAEEncoder, VAEEncoder
@@ -171,6 +172,69 @@ def test_the_predicted_condition_uses_the_auxiliary_posteriors():
         expected = cvae._module().encode(torch.from_numpy(cvae._scale(rows)),
                                          torch.eye(3)[1].expand(len(rows), 3))[0].numpy()
     np.testing.assert_allclose(cvae.transform(rows), expected, rtol=1e-5, atol=1e-6)
+
+
+PREDICTED = []  # per predict_proba of the recording auxiliary: (units it was fitted on, units it scores)
+
+
+class RecordingNeighbour(KNeighborsClassifier):
+    """A 1-nearest-neighbour auxiliary (certain of its own training segments' labels) that records
+    the units (column 0 of the rows) it was fitted on and the ones it is asked to score."""
+
+    def __init__(self, n_neighbors=1):
+        super().__init__(n_neighbors=n_neighbors)
+
+    def predict_proba(self, X):
+        PREDICTED.append((set(np.round(self._fit_X[:, 0], 4)), set(np.round(X[:, 0], 4))))
+        return super().predict_proba(X)
+
+
+@pytest.mark.parametrize("by", ["utterance", "speaker"])
+def test_predicted_training_codes_are_cross_fitted(by):
+    """Under condition="predicted" the training codes come from auxiliary classifiers that never
+    saw the scored utterance (speaker, given groups): no in-sample stacking bias."""
+    X, _ = stacks(n_utterances=24)
+    y = np.random.default_rng(1).permutation(np.array(["a", "b", "c"] * 8))  # labels X cannot tell
+    speakers = np.arange(len(X)) % 6
+    unit = np.arange(len(X)) if by == "utterance" else speakers
+    X = ragged([np.column_stack([np.full(len(x), u, np.float32), x[:, 1:]]) for x, u in zip(X, unit)])
+    groups = None if by == "utterance" else speakers
+    rows = np.concatenate(list(X))
+    labels = np.repeat(y, [len(x) for x in X])
+
+    def under_true_labels(cvae):  # each segment encoded under the one-hot of its own label
+        with torch.no_grad():
+            condition = torch.from_numpy((cvae.classes_ == labels[:, None]).astype(np.float32))
+            return cvae._module().encode(torch.from_numpy(cvae._scale(rows)), condition)[0].numpy()
+
+    cvae = CVAEEncoder(condition="predicted", auxiliary=RecordingNeighbour(), cv=4, **TOY)
+    PREDICTED.clear()
+    codes = np.concatenate(list(cvae.fit_transform(X, y, groups=groups)))
+    assert len(PREDICTED) == 4                                  # one auxiliary per fold, none in-sample
+    scaled_units = set(np.round(cvae._scale(rows)[:, 0], 4))
+    for fitted, scored in PREDICTED:
+        assert fitted and scored and not fitted & scored        # never scores what it learnt from
+    assert set.union(*(scored for _, scored in PREDICTED)) == scaled_units
+    # in sample, the 1-NN auxiliary is certain of every training label: transform's codes are the
+    # true labels' encodings (the bias); the cross-fitted ones are not
+    np.testing.assert_allclose(np.concatenate(list(cvae.transform(X))), under_true_labels(cvae), rtol=1e-5, atol=1e-6)
+    matches = np.isclose(codes, under_true_labels(cvae), rtol=1e-5, atol=1e-6).all(axis=1)
+    assert matches.mean() < 0.8
+    # cross-fitting touches the training codes only: the fitted encoder is fit()'s
+    refit = CVAEEncoder(condition="predicted", auxiliary=RecordingNeighbour(), cv=4, **TOY).fit(X, y)
+    for name in refit.weights_:
+        np.testing.assert_array_equal(refit.weights_[name], cvae.weights_[name])
+    np.testing.assert_array_equal(np.concatenate(list(cvae.fit_transform(X, y, groups=groups))), codes)
+
+
+def test_cross_fitting_needs_two_speakers_and_a_sound_cv():
+    X, y = stacks()
+    with pytest.raises(ValueError, match="at least 2"):
+        CVAEEncoder(condition="predicted", **TOY).fit_transform(X, y, groups=np.zeros(len(X)))
+    with pytest.raises(ValueError, match="cv must be"):
+        CVAEEncoder(condition="predicted", cv=1, **TOY).fit_transform(X, y)
+    with pytest.raises(ValueError, match="groups has 3"):
+        CVAEEncoder(condition="predicted", **TOY).fit_transform(X, y, groups=[0, 1, 2])
 
 
 # ---- the safe model format ----
