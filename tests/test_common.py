@@ -189,10 +189,14 @@ EXPECTED_FAILURES = {
         "check_methods_sample_order_invariance": "float32 posteriors of reordered batches may differ "
                                                  "by an ulp, above the check's rtol of 1e-7",
     },
-    "latent encoder": {
-        "check_methods_sample_order_invariance": "float32 codes of reordered segments may differ by an "
-                                                 "ulp (the CVAE sums a mixture over classes), above the "
-                                                 "check's rtol of 1e-7",
+    # the AE and VAE are checked: their codes do not depend on the other rows, nor on their order
+    "conditional encoder": {
+        "check_methods_sample_order_invariance": "torch's float32 product of the segments with their "
+                                                 "one-hot condition appended rounds a row by an ulp "
+                                                 "differently at another position in the batch (on "
+                                                 "most of this check's random permutations), above its "
+                                                 "rtol of 1e-7; tests/estimators/test_autoencoders.py "
+                                                 "checks the order at float32 precision",
     },
     "NoveltyCheck": {
         "check_outliers_train": "a novelty detector: by design it flags none of its training data "
@@ -229,8 +233,8 @@ def _kinds(estimator):
         yield "ragged output"
     if isinstance(estimator, SERNetClassifier):
         yield "skorch net"
-    if isinstance(estimator, (AEEncoder, VAEEncoder, CVAEEncoder)):
-        yield "latent encoder"
+    if isinstance(estimator, CVAEEncoder):
+        yield "conditional encoder"
     for cls in (FrameWindows, FunctionalsELM, NoveltyCheck, SERPipeline):
         if isinstance(estimator, cls):
             yield cls.__name__

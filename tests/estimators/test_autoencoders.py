@@ -94,6 +94,25 @@ def test_a_fit_is_repeatable_and_leaves_torch_s_generator_alone(cls):
     assert not all(np.array_equal(a.weights_[n], c.weights_[n]) for n in a.weights_)
 
 
+@pytest.mark.parametrize("encoder", [AEEncoder(**TOY), VAEEncoder(output="mean_logvar", **TOY)]
+                         + [CVAEEncoder(output="mean_logvar", condition=c, **TOY) for c in ("marginal", "zeros", "predicted")],
+                         ids=["ae", "vae", "cvae-marginal", "cvae-zeros", "cvae-predicted"])
+def test_a_segment_s_code_depends_on_that_segment_only(encoder):
+    # (sklearn's check_methods_sample_order_invariance runs for the AE and VAE; the CVAE's codes
+    # may move by an ulp with a row's position in the batch, so here at float32 precision)
+    X, y = stacks()
+    encoder.fit(X, y)
+    rows = np.concatenate(list(X))
+    codes = encoder.transform(rows)
+    order = np.random.default_rng(0).permutation(len(rows))
+    np.testing.assert_allclose(encoder.transform(rows[order]), codes[order], rtol=1e-6, atol=1e-6)
+    for i in (0, len(rows) - 1):
+        np.testing.assert_allclose(encoder.transform(rows[i:i + 1]), codes[i:i + 1], rtol=1e-6, atol=1e-6)
+    utterances = encoder.transform(X[::-1])[::-1]                # reversed utterances, as stacks
+    for a, b in zip(utterances, encoder.transform(X)):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+
+
 def test_bad_input_is_refused_by_name():
     X, y = stacks()
     vae = VAEEncoder(**TOY).fit(X)
