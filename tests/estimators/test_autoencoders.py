@@ -157,6 +157,17 @@ def test_the_marginal_condition_mixes_the_posteriors_of_every_class():
     np.testing.assert_allclose(np.exp(out[:, 4:]), second - mean**2, rtol=1e-4, atol=1e-6)
 
 
+def test_the_zeros_condition_is_the_encoding_under_an_all_zero_vector():
+    X, y = stacks()
+    cvae = CVAEEncoder(output="mean_logvar", condition="zeros", **TOY).fit(X, y)
+    rows = np.concatenate(list(X))
+    with torch.no_grad():
+        mean, logvar = cvae._module().encode(torch.from_numpy(cvae._scale(rows)), torch.zeros(len(rows), 3))
+    out = cvae.transform(rows)
+    np.testing.assert_allclose(out[:, :4], mean.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out[:, 4:], logvar.numpy(), rtol=1e-5, atol=1e-6)
+
+
 def test_each_label_free_condition_is_its_own_encoding():
     X, y = stacks()
     outputs = {}
