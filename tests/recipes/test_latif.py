@@ -1,11 +1,12 @@
 """Latif et al.'s recipes end to end: the paper's settings, the encoder fitted on training folds only
-(no test-fold audio, no test speaker's label), labels never reaching prediction, and speakers routed
+(no test-fold audio, no test speaker's label), the LSTM trained on the fitted encoder's own codes, a prediction depending on its own utterance only (never on its label), and speakers routed
 to the LSTM's early stopping through evaluate and cross_validate."""
 import hashlib
 
 import numpy as np
 import pytest
 import sklearn
+from sklearn.base import clone
 from sklearn.model_selection import cross_validate
 
 from sklearn_ser.estimators import AEEncoder, CVAEEncoder, LatentLSTMClassifier, VAEEncoder
@@ -127,16 +128,57 @@ def test_cross_validate_fits_the_cvae_on_training_folds_only(small_corpus, owner
         assert valid and not (train | valid) & test_speakers
 
 
+@pytest.fixture(scope="module")
+def fold(small_corpus):
+    """The log-mel segments of two training speakers' and two test speakers' utterances, with labels."""
+    segments = LatifLogMelSegments().transform(small_corpus)
+    speakers, y = small_corpus["speaker"].to_numpy(), small_corpus["label"].to_numpy()
+    train, test = np.isin(speakers, ["spk02", "spk03"]), np.isin(speakers, ["spk00", "spk01"])
+    return segments[train], y[train], segments[test]
+
+
+ENCODERS = [("latif-ae-lstm", {}), ("latif-vae-lstm", {})] + [
+    ("latif-cvae-lstm", {"condition": c}) for c in ("marginal", "zeros", "predicted")]
+
+
+@pytest.mark.parametrize("name, settings", ENCODERS, ids=["ae", "vae", "cvae-marginal", "cvae-zeros", "cvae-predicted"])
+def test_the_lstm_trains_on_the_codes_the_fitted_encoder_gives(fold, name, settings):
+    """fit_transform (what the Pipeline trains the LSTM on) gives the fitted encoder's own codes:
+    no label-aware training codes. Under condition="predicted" they are cross-fitted by design (no
+    auxiliary classifier scores its own training segments); the fitted encoder is fit()'s all the same."""
+    X, y, X_test = fold
+    encoder = get_system(name, **settings, **TINY).named_steps["encoder"]
+    codes = encoder.fit_transform(X, y)
+    fitted = clone(encoder).fit(X, y)
+    in_sample = fitted.transform(X)
+    assert len(codes) == len(in_sample)
+    if settings.get("condition") == "predicted":
+        assert not all(np.allclose(a, b) for a, b in zip(codes, in_sample))
+    else:
+        for a, b in zip(codes, in_sample):
+            np.testing.assert_array_equal(a, b)
+    for key in fitted.weights_:
+        np.testing.assert_array_equal(encoder.weights_[key], fitted.weights_[key])
+    for a, b in zip(encoder.transform(X_test), fitted.transform(X_test)):
+        np.testing.assert_array_equal(a, b)
+
+
 @pytest.mark.parametrize("condition", ["marginal", "zeros", "predicted"])
-def test_labels_never_reach_prediction(small_corpus, condition):
-    """The CVAE's predictions are the same whether the test utterances carry their labels,
-    shuffled labels or none."""
+def test_a_prediction_depends_on_its_own_utterance_only(small_corpus, condition):
+    """An utterance's posteriors are the same alone, in a batch and in any order of the batch; and
+    the test utterances' labels, shuffled or absent, are not read."""
     train = small_corpus[~small_corpus["speaker"].isin(["spk00", "spk01"])]
     test = small_corpus[small_corpus["speaker"].isin(["spk00", "spk01"])].reset_index(drop=True)
     pipe = get_system("latif-cvae-lstm", condition=condition, **TINY)
     pipe.fit(train, train["label"], net__groups=train["speaker"].to_numpy())
-    with_labels = pipe.predict_proba(test)
+    batch = pipe.predict_proba(test)
+    # float32 products may round by an ulp with a row's place in the batch (see test_common)
+    close = dict(rtol=1e-5, atol=1e-6)
+    for i in (0, 7, len(test) - 1):
+        np.testing.assert_allclose(pipe.predict_proba(test.iloc[[i]]), batch[[i]], **close)
+    order = np.random.default_rng(1).permutation(len(test))
+    np.testing.assert_allclose(pipe.predict_proba(test.iloc[order]), batch[order], **close)
+    np.testing.assert_allclose(pipe.predict_proba(list(test["audio"][order])), batch[order], **close)
     shuffled = test.assign(label=np.random.default_rng(0).permutation(test["label"].to_numpy()))
-    np.testing.assert_array_equal(pipe.predict_proba(shuffled), with_labels)
-    np.testing.assert_array_equal(pipe.predict_proba(test.drop(columns="label")), with_labels)
-    np.testing.assert_array_equal(pipe.predict_proba(list(test["audio"])), with_labels)
+    np.testing.assert_array_equal(pipe.predict_proba(shuffled), batch)
+    np.testing.assert_array_equal(pipe.predict_proba(test.drop(columns="label")), batch)
