@@ -1,6 +1,7 @@
 """Latif et al.'s recipes end to end: the paper's settings, the encoder fitted on training folds only
-(no test-fold audio, no test speaker's label), the LSTM trained on the fitted encoder's own codes, a prediction depending on its own utterance only (never on its label), and speakers routed
-to the LSTM's early stopping through evaluate and cross_validate."""
+(no test-fold audio, no test speaker's label), the LSTM trained on the fitted encoder's own codes, a
+prediction depending on its own utterance only (never on its label), and speakers routed to the
+LSTM's early stopping through evaluate and cross_validate."""
 import hashlib
 
 import numpy as np
