@@ -344,13 +344,15 @@ class CVAEEncoder(_LatentEncoder):
     encoder is given in its place:
 
     - ``"marginal"`` (default): the segment is encoded under every training class and the
-      posteriors are mixed with the classes' training shares (the latent posterior with the label
-      marginalised out, as a moment-matched Gaussian: the mixture's mean, and its variance with
-      ``output="mean_logvar"``);
+      posteriors are mixed with the classes' training shares p(c), as a moment-matched Gaussian
+      (the mixture's mean, and its variance with ``output="mean_logvar"``): an approximation of
+      the label-free posterior, whose weights would be p(c | segment), that takes the label to be
+      independent of the segment;
     - ``"zeros"``: an all-zero condition vector (no class; a vector never seen in training);
-    - ``"predicted"``: the mixture weighted by the class posteriors of an auxiliary classifier of
-      segments (``auxiliary``, default logistic regression) fitted at ``fit`` on the training
-      segments and labels only (``auxiliary_``); fitted only when ``condition="predicted"`` at fit.
+    - ``"predicted"``: the mixture weighted by the class posteriors (an estimate of p(c | segment))
+      of an auxiliary classifier of segments (``auxiliary``, default logistic regression) fitted at
+      ``fit`` on the training segments and labels only (``auxiliary_``); fitted only when
+      ``condition="predicted"`` at fit.
       The training codes of ``fit_transform`` (a Pipeline's) are cross-fitted instead: each
       utterance's posteriors come from an auxiliary classifier fitted without it (``cv`` folds of
       utterances, or of speakers given ``groups``; see :meth:`fit_transform`).

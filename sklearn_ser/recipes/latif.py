@@ -66,6 +66,6 @@ SYSTEMS = (
            "Latif 2017: VAE posterior means and log-variances (latent 128) of 100 ms log-mel segments "
            "-> 2 x LSTM", (("autoencoder", "vae"),)),
     System("latif-cvae-lstm", latif_lstm,
-           "Latif 2017: label-conditioned VAE (label marginalised out at test) of 100 ms log-mel "
-           "segments -> 2 x LSTM", (("autoencoder", "cvae"),)),
+           "Latif 2017: label-conditioned VAE (at test, mixed over the classes by their priors) of "
+           "100 ms log-mel segments -> 2 x LSTM", (("autoencoder", "cvae"),)),
 )
