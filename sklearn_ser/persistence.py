@@ -15,6 +15,7 @@ a loaded net predicts exactly as saved, and ``partial_fit`` continues from the s
 """
 from __future__ import annotations
 
+import copy
 import importlib
 import io
 import json
@@ -272,12 +273,19 @@ class _Reader:
                 raise ModelFormatError(self.where, f"{name} is not a plain state dict ({type(exc).__name__}: "
                                                    f"{str(exc)[:200]}); it is refused") from None
             if attr == "validated_module_":
-                module = net.initialized_instance(net.module, {**getattr(net, "_inferred_module_params", {}),
-                                                                **net.get_params_for("module")})
-                setattr(net, attr, module)
+                if not hasattr(net, "module_from_params"):
+                    raise ModelFormatError(self.where, f"holds a second module for a {type(net).__name__}, "
+                                                       f"which does not keep one")
+                # built as module_ was (only the inferred sizes the module's signature takes), and
+                # set around skorch's __setattr__ as the fit sets it, so it is no module to train
+                module = net.module_from_params()
+                if module is getattr(net, "module_", None):  # a module given as an instance
+                    module = copy.deepcopy(module)
+                net.__dict__[attr] = module
             getattr(net, attr).load_state_dict(weights)
-        if hasattr(net, "module_"):
-            net.module_.eval()
+        for attr in ("module_", "validated_module_"):  # a fitted net's modules predict in eval mode
+            if attr in vars(net):
+                getattr(net, attr).eval()
 
 
 def save(model, path):

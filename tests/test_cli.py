@@ -74,6 +74,7 @@ def test_command_is_installed():
 # ---- every registered system through the CLI, at toy size ----
 
 KIM_3D = ["max_epochs=1", "module__n_hidden=16"]
+LATIF = ["latent_size=8", "hidden=[16, 8]", "encoder_epochs=1", "max_epochs=1", "module__n_cells=8"]
 ZHANG_MEMBERS = ['members=["2d-small", "3d"]', 'member_params={"max_epochs": 1, "module__n_hidden": 16}']
 # The smallest --set overrides that still run each system's whole path (few epochs, small layers);
 # a newly registered system fails the test below until it gets an entry here.
@@ -96,6 +97,9 @@ TOY_SETTINGS = {
     "zhang-score-fusion": ZHANG_MEMBERS,
     "zhang-feature-fusion": ZHANG_MEMBERS,
     "kim-1d-cnn-lstm": ["max_epochs=1", "n_cells=8", "module__n_filters=[4, 4]"],
+    "latif-ae-lstm": LATIF,
+    "latif-vae-lstm": LATIF,
+    "latif-cvae-lstm": LATIF,
 }
 TRAINED = {}  # system -> (saved model, CLI probabilities), for the one reloading process
 

@@ -173,3 +173,36 @@ def test_a_model_holding_a_foreign_object_is_refused_at_save_before_writing(tmp_
     with pytest.raises(TypeError, match="cannot be saved safely.*joblib"):
         sklearn_ser.save(model, tmp_path / "m.model")
     assert not (tmp_path / "m.model").exists()
+
+
+@pytest.mark.parametrize("kind", ["frames", "sequences"])
+def test_refit_average_round_trips_with_a_module_that_takes_no_input_shape(tmp_path, kind):
+    # FrameDNN and LatifLSTM take n_classes and n_features but not input_shape: the second
+    # (validated) module must be built with the same signature filter as the first
+    pytest.importorskip("torch")
+    from sklearn_ser.estimators import LatentLSTMClassifier, SERNetClassifier
+    from sklearn_ser.features import ragged
+    from sklearn_ser.nets import FrameDNN
+
+    rng = np.random.default_rng(0)
+    y = np.tile(["a", "b"], 20)
+    groups = np.repeat(np.arange(4), 10)
+    if kind == "frames":
+        X = (rng.standard_normal((40, 6)) + (y == "a")[:, None]).astype("float32")
+        net = SERNetClassifier(FrameDNN, module__n_hidden=8, module__dropout=0.5, max_epochs=3, refit="average",
+                               verbose=0)  # dropout: both modules must come back in eval mode
+    else:
+        X = ragged([(rng.standard_normal((n, 4)) + (label == "a")).astype("float32")
+                    for label, n in zip(y, rng.integers(2, 7, 40))])
+        net = LatentLSTMClassifier(module__n_cells=8, max_epochs=3, batch_size=8, refit="average", verbose=0)
+    net.fit(X, y, groups=groups)
+    assert "validated_module_" in vars(net)
+
+    loaded = sklearn_ser.load(sklearn_ser.save(net, tmp_path / "net.model"))
+    np.testing.assert_array_equal(loaded.predict_proba(X), net.predict_proba(X))
+    # both nets are back, not just the refitted one: the average differs from module_ alone
+    assert "validated_module_" in vars(loaded)
+    assert (loaded._modules, loaded.prefixes_) == (net._modules, net.prefixes_)  # not a module to train
+    for mine, theirs in zip(loaded.validated_module_.state_dict().values(),
+                            net.validated_module_.state_dict().values()):
+        np.testing.assert_array_equal(mine.numpy(), theirs.numpy())

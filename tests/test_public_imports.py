@@ -30,7 +30,9 @@ PUBLIC = {
     ],
     'sklearn_ser.estimators': [
         'FrequencyWarp', 'SERNetClassifier', 'SERStepNetClassifier', 'SegmentNetClassifier',
-        'pool_posteriors'
+        'pool_posteriors',
+        # issue 27 (Latif et al.)
+        'AEEncoder', 'CVAEEncoder', 'LatentLSTMClassifier', 'VAEEncoder'
     ],
     'sklearn_ser.features': [
         'BinStandardScaler', 'FUNCTIONAL_NAMES', 'FrameWindows', 'KimSpectrogramVolumes',
@@ -61,7 +63,9 @@ PUBLIC = {
     ],
     'sklearn_ser.nets': [
         'CNN1DLSTM', 'CNN2DLSTM', 'FFTConv', 'FrameDNN', 'Kim3DCNN', 'Kim3DCNNSteps',
-        'SequenceLSTM', 'Zhang1DCNN', 'Zhang3DCNN', 'ZhangAlexNet', 'count_parameters'
+        'SequenceLSTM', 'Zhang1DCNN', 'Zhang3DCNN', 'ZhangAlexNet', 'count_parameters',
+        # issue 27 (Latif et al.)
+        'LatifAE', 'LatifCVAE', 'LatifLSTM', 'LatifVAE', 'gaussian_kl'
     ],
     'sklearn_ser.nets.fftconv': [
         'FFTConv', 'fft_conv', 'kernel_spectrum', 'make_conv'
@@ -69,7 +73,9 @@ PUBLIC = {
     'sklearn_ser.recipes': [
         'SYSTEMS', 'System', 'TRAINING', 'ZHANG_INPUTS', 'ZHANG_LR', 'ZHANG_MEMBERS',
         'ZHANG_TRAINING', 'baseline', 'dnn_elm', 'get_system', 'kim_1d_cnn_lstm', 'kim_2d_cnn_lstm',
-        'kim_3d_cnn', 'lstm_elm', 'parse_settings', 'system_settings', 'zhang_cnn', 'zhang_fusion'
+        'kim_3d_cnn', 'lstm_elm', 'parse_settings', 'system_settings', 'zhang_cnn', 'zhang_fusion',
+        # issue 27 (Latif et al.)
+        'latif_lstm'
     ],
 }
 
@@ -78,6 +84,8 @@ SYSTEM_NAMES = [
     "kim-3d-cnn-dnn-spknorm", "kim-3d-cnn-dnn-elm-spknorm", "dnn-elm", "lstm-elm", "kim-2d-cnn-lstm",
     "kim-2d-cnn-lstm-dnn", "zhang-1d", "zhang-2d", "zhang-2d-small", "zhang-3d", "zhang-score-fusion",
     "zhang-feature-fusion", "kim-1d-cnn-lstm",
+    # issue 27 (Latif et al.)
+    "latif-ae-lstm", "latif-vae-lstm", "latif-cvae-lstm",
 ]
 
 

@@ -1,5 +1,9 @@
-"""skorch wrappers of the networks (DESIGN §2): sklearn classifiers over the representations."""
+"""skorch wrappers of the networks (DESIGN §2): sklearn classifiers over the representations, and
+the autoencoders that learn segment codes (Latif et al. 2017)."""
 from .augment import FrequencyWarp
+from .autoencoders import AEEncoder, CVAEEncoder, VAEEncoder
 from .net import SegmentNetClassifier, SERNetClassifier, SERStepNetClassifier, pool_posteriors
+from .sequence import LatentLSTMClassifier
 
-__all__ = ["FrequencyWarp", "SegmentNetClassifier", "SERNetClassifier", "SERStepNetClassifier", "pool_posteriors"]
+__all__ = ["AEEncoder", "CVAEEncoder", "FrequencyWarp", "LatentLSTMClassifier", "SegmentNetClassifier",
+           "SERNetClassifier", "SERStepNetClassifier", "VAEEncoder", "pool_posteriors"]

@@ -159,13 +159,19 @@ class SERNetClassifier(NeuralNetClassifier):
     def initialize_module(self):
         """Fill ``n_classes``, ``n_features`` and ``input_shape`` of the module from the data,
         unless set."""
+        self.module_ = self.module_from_params()
+        return self
+
+    def module_from_params(self):
+        """A module built as :meth:`initialize_module` builds ``module_``: the ``module__``
+        parameters, plus the sizes inferred from the data (``n_classes``, ``n_features``,
+        ``input_shape``) that the module's signature accepts. Loading a ``refit="average"`` net
+        builds its second module (``validated_module_``) with it too."""
         kwargs = self.get_params_for("module")
         accepted = inspect.signature(self.module).parameters if isinstance(self.module, type) else {}
         inferred = getattr(self, "_inferred_module_params", {})
         kwargs = {**{k: v for k, v in inferred.items() if k in accepted}, **kwargs}
-        module = self.initialized_instance(self.module, kwargs)
-        self.module_ = module
-        return self
+        return self.initialized_instance(self.module, kwargs)
 
     def initialize_criterion(self):
         """skorch's criterion, given the fitted class weights (``class_weight``) unless the caller

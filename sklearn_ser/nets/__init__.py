@@ -3,7 +3,9 @@ from .fftconv import AutoConv, FFTConv
 from .kim import (
     CNN1DLSTM, CNN2DLSTM, FrameDNN, Kim3DCNN, Kim3DCNNSteps, SequenceLSTM, count_parameters,
 )
+from .latif import LatifAE, LatifCVAE, LatifLSTM, LatifVAE, gaussian_kl
 from .zhang import Zhang1DCNN, Zhang3DCNN, ZhangAlexNet
 
 __all__ = ["AutoConv", "CNN1DLSTM", "CNN2DLSTM", "FFTConv", "FrameDNN", "Kim3DCNN", "Kim3DCNNSteps",
-           "SequenceLSTM", "Zhang1DCNN", "Zhang3DCNN", "ZhangAlexNet", "count_parameters"]
+           "LatifAE", "LatifCVAE", "LatifLSTM", "LatifVAE", "SequenceLSTM", "Zhang1DCNN", "Zhang3DCNN",
+           "ZhangAlexNet", "count_parameters", "gaussian_kl"]
