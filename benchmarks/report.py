@@ -57,7 +57,7 @@ FAMILIES = [
     ("Handcrafted baseline", ("baseline",), "baseline"),
     ("Kim et al. 2017", ("kim-", "dnn-elm", "lstm-elm"), "baseline"),
     ("Zhang et al. 2021", ("zhang-",), "zhang-3d"),
-    ("Latif et al. 2017", ("latif-",), None),
+    ("Latif et al. 2017", ("latif-",), "baseline"),
     ("Wieser et al. 2020", ("wieser-",), None),
 ]
 SEED_SETTINGS = ("random_state",)  # runs that differ only here are seeds of one configuration
