@@ -30,6 +30,10 @@ CONDITIONS = ("marginal", "zeros", "predicted")
 _TRANSFORM_BATCH = 4096  # segments encoded at once: bounded memory for long inputs
 
 
+
+# the gradient norm of a batch's mean loss is clipped to this (see the training loop)
+MAX_GRAD_NORM = 100.0
+
 def _is_stack_list(X):
     if isinstance(X, np.ndarray):
         return X.dtype == object and X.ndim == 1 and len(X) > 0 and isinstance(X[0], np.ndarray)
@@ -148,9 +152,14 @@ class _LatentEncoder(TransformerMixin, BaseEstimator):
                     loss = error + (self._kl(*out[1:]) if self._variational else 0.0)
                     optimizer.zero_grad()
                     loss.mean().backward()
+                    # Adam with beta1 0.999 > sqrt(beta2 0.99) has unbounded steps: clipping keeps them sane
+                    torch.nn.utils.clip_grad_norm_(module.parameters(), MAX_GRAD_NORM)
                     optimizer.step()
                     loss_sum += float(loss.detach().sum())
                     squares += float(error.detach().sum())
+                if not np.isfinite(loss_sum):
+                    raise FloatingPointError(f"{type(self).__name__}: the training loss diverged at epoch {epoch} "
+                                             f"(try a smaller lr, or betas=(0.9, 0.999))")
                 self.loss_curve_.append(loss_sum / len(data))
                 self.reconstruction_curve_.append(squares / data.numel())
                 if self.verbose:

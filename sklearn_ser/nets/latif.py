@@ -32,6 +32,9 @@ def _mlp(sizes):
     return nn.Sequential(*layers)
 
 
+LOGVAR_BOUND = 10.0  # posterior variances within e^-10 .. e^10
+
+
 def gaussian_kl(mean, logvar):
     """KL divergence of N(mean, exp(logvar)) from N(0, I), summed over the latent axis: ``(batch,)``."""
     return 0.5 * (mean.square() + logvar.exp() - 1.0 - logvar).sum(dim=-1)
@@ -77,7 +80,9 @@ class LatifVAE(LatifAE):
     variational = True
 
     def encode(self, X, condition=None):
-        return super().encode(X, condition).chunk(2, dim=-1)
+        mean, logvar = super().encode(X, condition).chunk(2, dim=-1)
+        # bounded, so exp(logvar) in the loss and the sample cannot overflow to inf and then NaN
+        return mean, logvar.clamp(-LOGVAR_BOUND, LOGVAR_BOUND)
 
     def sample(self, mean, logvar):
         if not self.training:
