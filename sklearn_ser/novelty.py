@@ -24,7 +24,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from ._parallel import map_utterances
-from .audio import DEFAULT_SR, load_utterances, validate_utterances
+from .audio import DEFAULT_SR, as_utterances, load_utterances
 from .exceptions import OutlierUtteranceError, OutlierWarning
 
 ON_OUTLIER = ("warn", "raise", "ignore")
@@ -195,7 +195,8 @@ class NoveltyCheck(OutlierMixin, BaseEstimator):
         audio, naming them as the audio layer does; return the outliers' names."""
         if self.on_outlier == "ignore":
             return []
-        names = [name for name, flag in zip(validate_utterances(X).ids, self.predict(X)) if flag < 0]
+        # predict reads and checks the utterances; their names need no second pass over the files
+        names = [name for name, flag in zip(as_utterances(X).ids, self.predict(X)) if flag < 0]
         if names and self.on_outlier == "raise":
             raise OutlierUtteranceError(names)
         if names:

@@ -155,7 +155,8 @@ def _is_skorch_net(obj):
 
 
 # A net's torch parts: rebuilt by net.initialize() from its parameters, then given their state dicts.
-_NET_PARTS = ("module_", "criterion_", "optimizer_")
+# refit="average" keeps a second module of the same class, validated_module_
+_NET_PARTS = ("module_", "criterion_", "optimizer_", "validated_module_")
 # Rebuilt by initialize() from the parameters; callbacks hold training-time state only.
 _NET_REBUILT = ("callbacks_", "virtual_params_")
 
@@ -167,8 +168,6 @@ def _split_net_state(net, state):
     plain, parts = {}, {}
     for key, value in state.items():
         if key in _NET_PARTS:
-            parts[key] = value
-        elif key == "validated_module_":  # refit="average" keeps a second module of the same class
             parts[key] = value
         elif key in _NET_REBUILT:
             continue
@@ -265,7 +264,7 @@ class _Reader:
             net.initialize()
         net.__dict__.update(state)  # initialize() reset the history and fitted attributes
         for attr, name in parts.items():
-            if attr not in _NET_PARTS + ("validated_module_",):
+            if attr not in _NET_PARTS:
                 raise ModelFormatError(self.where, f"holds torch state for {attr!r}, which is not a net part")
             try:
                 weights = torch.load(io.BytesIO(self._bytes(name)), weights_only=True, map_location=net.device)
