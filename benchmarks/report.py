@@ -495,6 +495,28 @@ def novelty_section(runs):
         f"`{run['command']}`, run `{run['id']}`."])
 
 
+def dimensional_section(runs):
+    items = [r for r in runs if r["kind"] == "dimensional" and r["corpus"] == CORPUS and r.get("cv") == LOSO]
+    if not items:
+        return None
+    latest = {}
+    for r in sorted(items, key=lambda r: (r.get("date") or "", r["id"])):
+        latest[(r["system"], settings_label(r["system"], r["settings"]))] = r
+    rows = []
+    for (system, label), r in latest.items():
+        dims = r["dimensions"]
+        rows.append([system, label, r["targets"], *(f3(dims[d]["f1"]) for d in ("arousal", "dominance", "valence")),
+                     f3(r["mean_f1"]), duration(r["timings"]["seconds"]), code(r["command"])])
+    return "\n".join([
+        "## Dimensional tasks", "",
+        "Arousal (A), power/dominance (P) and valence (V), each binned low (< 3) / mid (= 3) / high (> 3) and "
+        "classified by its own model, leave-one-speaker-out; macro F1 per dimension and their mean, as Latif et "
+        "al.'s Table 2. EmoDB has no ratings: its targets are the *proxy* of "
+        "`sklearn_ser.datasets.CATEGORY_RATINGS_PROXY`, a coarsening of the seven categories, not rated "
+        "dimensions, and not the paper's task. The latest run per system and settings.", "",
+        table(["system", "settings", "targets", "A", "P", "V", "mean", "time", "command"], rows)])
+
+
 def long_inputs_section(runs):
     items = [r for r in runs if r["kind"] == "long-inputs"]
     if not items:
@@ -658,7 +680,7 @@ def build_page(runs):
         if section:
             parts += ["", section]
     for section in (seed_pairs_section(groups), pairwise_section(groups), speaker_adaptation_section(runs),
-                    features_section(runs), novelty_section(runs), long_inputs_section(runs),
+                    features_section(runs), novelty_section(runs), dimensional_section(runs), long_inputs_section(runs),
                     every_run_section(groups)):
         if section:
             parts += ["", section]

@@ -129,7 +129,31 @@ def _prepare(args):
         except ValueError as exc:
             raise UsageError(str(exc)) from None
     model = _build(args.system, args.set, args.n_jobs, not args.quiet)
-    return model, _load_data(args.corpus, data, args.seed)
+    corpus = _load_data(args.corpus, data, args.seed)
+    return model, corpus, _target(corpus, args)
+
+
+def _target(corpus, args):
+    """The y of an evaluate or train run: the categories, or one dimension's low/mid/high classes
+    from the corpus's ratings (from its categories only with --proxy-ratings)."""
+    if args.target == "label":
+        return corpus["label"].to_numpy()
+    from .datasets import low_mid_high
+
+    try:
+        return low_mid_high(corpus, args.target, proxy=args.proxy_ratings)
+    except ValueError as exc:
+        message = str(exc).replace("proxy=True", "--proxy-ratings")
+        raise UsageError(f"{args.corpus}: {message}") from None
+
+
+def _target_name(corpus, args):
+    if args.target == "label":
+        return "categories"
+    from .datasets import DIMENSIONS
+
+    rated = all(d in corpus.columns for d in DIMENSIONS)
+    return f"{args.target} low/mid/high" + ("" if rated else " (a proxy from the categories, not ratings)")
 
 
 def _write_atomically(path: Path, write):
@@ -174,14 +198,16 @@ def cmd_systems(args):
 def cmd_evaluate(args):
     from .model_selection import evaluate
 
-    pipe, corpus = _prepare(args)
+    pipe, corpus, y = _prepare(args)
     print(f"{args.system} on {args.corpus}: {len(corpus)} utterances, "
-          f"{corpus['speaker'].nunique()} speakers, {corpus['label'].nunique()} classes, cv={args.cv}")
+          f"{corpus['speaker'].nunique()} speakers, {len(np.unique(y))} classes of "
+          f"{_target_name(corpus, args)}, cv={args.cv}")
     start = time.perf_counter()
-    report = evaluate(pipe, corpus, corpus["label"], cv=args.cv, n_jobs=args.n_jobs,
+    report = evaluate(pipe, corpus, y, cv=args.cv, n_jobs=args.n_jobs,
                       progress=not args.quiet, random_state=args.seed)
     seconds = time.perf_counter() - start
-    report.info.update(system=args.system, corpus=args.corpus, seconds=round(seconds, 1))
+    report.info.update(system=args.system, corpus=args.corpus, target=_target_name(corpus, args),
+                       seconds=round(seconds, 1))
     print(report.summary())
     print(f"per class:\n{report.per_class.round(3).to_string()}")
     print(f"time: {seconds:.1f} s")
@@ -207,11 +233,12 @@ def _save_model(model, path, fmt):
 def cmd_train(args):
     from .model_selection.evaluate import speaker_fit_params
 
-    model, corpus = _prepare(args)
-    model.fit(corpus, corpus["label"], **speaker_fit_params(model, corpus["speaker"].to_numpy()))
+    model, corpus, y = _prepare(args)
+    model.fit(corpus, y, **speaker_fit_params(model, corpus["speaker"].to_numpy()))
     _reset_run_options(model)
     _save_model(model, args.model, args.format)
-    print(f"trained {args.system} on {len(corpus)} utterances of {args.corpus}; saved {args.model}")
+    print(f"trained {args.system} on {len(corpus)} utterances of {args.corpus} "
+          f"({_target_name(corpus, args)}); saved {args.model}")
 
 
 def _predict_input(args):
@@ -346,6 +373,12 @@ def build_parser():
         p.add_argument("--n-jobs", type=int, default=-1, help="parallel jobs (default: all cores)")
         p.add_argument("--seed", type=int, default=0)
         p.add_argument("--quiet", action="store_true", help="no progress bars")
+        p.add_argument("--target", default="label", choices=("label", "arousal", "valence", "dominance"),
+                       help="what to classify: the categories (default), or one dimension's ratings "
+                            "binned low (< 3) / mid (= 3) / high (> 3), e.g. IEMOCAP's")
+        p.add_argument("--proxy-ratings", action="store_true",
+                       help="with a dimension --target on a corpus without ratings: derive them from "
+                            "its categories (a documented proxy, not a rated task)")
         # "extend": a repeated --set adds to the earlier ones
         p.add_argument("--set", nargs="+", action="extend", default=[], metavar="KEY=VALUE",
                        help="recipe settings, e.g. C=10 max_epochs=5 'kernel=[2,2,32]' "

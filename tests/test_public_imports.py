@@ -22,7 +22,9 @@ PUBLIC = {
         'CorpusLayoutError', 'EMOTION_PROFILES', 'FEELTRACE_LANDMARKS', 'KIM_LABEL_MAP', 'READERS',
         'bin_five_levels', 'bin_low_mid_high', 'combine_corpora', 'feeltrace_category',
         'load_corpus', 'make_synthetic_corpus', 'read_cremad', 'read_emodb', 'read_iemocap',
-        'read_manifest', 'read_ravdess', 'read_tess', 'synthesize_utterance'
+        'read_manifest', 'read_ravdess', 'read_tess', 'synthesize_utterance',
+        # issue 27 (dimensional targets)
+        'CATEGORY_RATINGS_PROXY', 'DIMENSIONS', 'five_levels', 'low_mid_high', 'proxy_ratings', 'ratings_of'
     ],
     'sklearn_ser.ensemble': [
         'ELMClassifier', 'FeatureFusionClassifier', 'FunctionalsELM', 'ScoreFusionClassifier',

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from sklearn import get_config
 from sklearn.base import clone
-from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 from sklearn.pipeline import Pipeline
 from sklearn.utils.metadata_routing import get_routing_for_object
 from sklearn.utils.parallel import Parallel, delayed
@@ -131,11 +131,13 @@ def _fit_predict(estimator, X, y, groups, train, test, return_estimator=False):
 
 @dataclass
 class EvaluationReport:
-    """Results of :func:`evaluate`. Pooled scores come from all out-of-fold predictions together."""
+    """Results of :func:`evaluate`. Pooled scores come from all out-of-fold predictions together;
+    ``f1`` is the macro-averaged F1 over the classes (the F-measure of dimensional tasks)."""
 
     per_fold: pd.DataFrame
     ua: float
     wa: float
+    f1: float
     confusion: pd.DataFrame
     per_class: pd.DataFrame
     y_true: np.ndarray = field(repr=False)
@@ -151,8 +153,9 @@ class EvaluationReport:
         folds = self.per_fold.copy()
         folds["ua"] = folds["ua"].map("{:.3f}".format)
         folds["wa"] = folds["wa"].map("{:.3f}".format)
-        lines = [folds[["fold", "test_speakers", "n_test", "ua", "wa"]].to_string(index=False), ""]
-        for name in ("ua", "wa"):
+        folds["f1"] = folds["f1"].map("{:.3f}".format)
+        lines = [folds[["fold", "test_speakers", "n_test", "ua", "wa", "f1"]].to_string(index=False), ""]
+        for name in ("ua", "wa", "f1"):
             values = self.per_fold[name]
             lines.append(f"{name.upper()}: fold mean {values.mean():.3f} ± {values.std(ddof=1) if len(values) > 1 else 0:.3f}, "
                          f"pooled {getattr(self, name):.3f}")
@@ -160,7 +163,7 @@ class EvaluationReport:
 
     def to_dict(self):
         return {
-            "ua": self.ua, "wa": self.wa,
+            "ua": self.ua, "wa": self.wa, "f1": self.f1,
             "per_fold": self.per_fold.to_dict(orient="records"),
             "confusion": {"labels": list(map(str, self.confusion.index)),
                           "counts": self.confusion.to_numpy().tolist()},
@@ -239,6 +242,7 @@ def evaluate(estimator, X, y, groups=None, cv="loso", n_jobs=None, precompute=Tr
         rows.append(dict(
             fold=k, test_speakers=",".join(map(str, np.unique(groups[test]))), n_test=len(test),
             ua=unweighted_accuracy(y[test], pred), wa=weighted_accuracy(y[test], pred),
+            f1=f1_score(y[test], pred.astype(y.dtype), average="macro", zero_division=0),
             **{name: round(value, 4) if np.isscalar(value) else value for name, value in stats.items()},
         ))
     fitted = None
@@ -257,6 +261,7 @@ def evaluate(estimator, X, y, groups=None, cv="loso", n_jobs=None, precompute=Tr
         per_fold=pd.DataFrame(rows),
         ua=unweighted_accuracy(y_true, y_hat, labels=labels),
         wa=weighted_accuracy(y_true, y_hat),
+        f1=float(np.mean(f1)),
         confusion=pd.DataFrame(cm, index=pd.Index(labels, name="true"),
                                columns=pd.Index(labels, name="predicted")),
         per_class=pd.DataFrame({"recall": recall, "precision": precision, "f1": f1, "support": support},
