@@ -139,6 +139,11 @@ def main():
                   f"samples/s = {sp['train_gflops']:.0f} GFLOP/s ({sp['share_of_ceiling']:.0%} of the "
                   f"{ceiling:.0f} GFLOP/s matmul ceiling); {run['timings']['epoch_seconds']:.1f} s/epoch; "
                   f"infer one utterance {sp['infer_ms']:.1f} ms", flush=True)
+            if "encoder" in sp:
+                enc = sp["encoder"]
+                print(f"  its {enc['kind']}: {enc['train_gflop'] * 1e3:.3g} MFLOP per training segment, "
+                      f"{enc['train_samples_per_second']:.0f} segments/s = {enc['train_gflops']:.0f} GFLOP/s "
+                      f"({enc['train_gflops'] / ceiling:.0%} of the ceiling)", flush=True)
     print_comparison(runs, args.reference or args.systems[0], args.corpus, args.cv, args.out)
 
 

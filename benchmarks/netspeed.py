@@ -7,7 +7,11 @@ infer one utterance. Used by accuracy.py; runs alone as
 FLOPs are those of the plain layers (``conv="torch"``: the direct convolution a reader would count),
 taken by ``torch.utils.flop_counter``; the nets run their default (FFT) convolutions, which do far
 fewer, so "achieved GFLOP/s" is the direct-convolution-equivalent rate. The counter does not see
-the LSTM kernels: nets with LSTMs under-report their FLOPs.
+the LSTM kernels: their FLOPs are counted here from the shapes each LSTM met (the four gates' two
+matrix products per step and layer; backward taken as twice forward).
+
+Latif et al.'s systems also train an autoencoder (AE, VAE or CVAE) before their LSTM: its figures
+are measured the same way, per 800-value segment at the encoder's batch size, as ``encoder``.
 """
 import argparse
 import inspect
@@ -54,18 +58,55 @@ def build_module(net, sample_shape, n_classes, **overrides):
     return net.module(**params)
 
 
+def lstm_step_flops(lstm):
+    """Forward FLOPs of one time step of ``lstm`` (all layers and directions): per layer, the four
+    gates' products with the input and with the hidden state, 2 * 4 * H * (I + H)."""
+    directions = 2 if lstm.bidirectional else 1
+    total = 0
+    for layer in range(lstm.num_layers):
+        inputs = lstm.input_size if layer == 0 else lstm.hidden_size * directions
+        total += directions * 8 * lstm.hidden_size * (inputs + lstm.hidden_size)
+    return total
+
+
+class _LSTMCounter:
+    """Counts the forward FLOPs of every ``nn.LSTM`` of a module from the steps it is given
+    (torch's counter does not see the fused LSTM kernels)."""
+
+    def __init__(self, module):
+        self.flops = 0
+        self.handles = [m.register_forward_hook(self._hook) for m in module.modules()
+                        if isinstance(m, torch.nn.LSTM)]
+
+    def _hook(self, lstm, inputs, output):
+        x = inputs[0]
+        if isinstance(x, torch.nn.utils.rnn.PackedSequence):
+            steps = x.data.shape[0]  # every valid step of every sequence
+        else:
+            steps = x.shape[0] * x.shape[1] if x.dim() == 3 else x.shape[0]
+        self.flops += steps * lstm_step_flops(lstm)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for handle in self.handles:
+            handle.remove()
+
+
 def flops_per_sample(module, sample):
-    """(forward, training step) FLOPs for one sample, as torch's flop counter sees them: counted on
-    a batch of two, since batch normalisation cannot train on one sample of length 1."""
+    """(forward, training step) FLOPs for one sample, as torch's flop counter sees them plus the
+    LSTMs' (backward counted as twice forward): counted on a batch of two, since batch
+    normalisation cannot train on one sample of length 1."""
     x = torch.as_tensor(np.stack([sample, sample]))
     module.eval()
-    with FlopCounterMode(display=False) as counter, torch.no_grad():
+    with FlopCounterMode(display=False) as counter, _LSTMCounter(module) as lstm, torch.no_grad():
         module(x)
-    forward = counter.get_total_flops()
+    forward = counter.get_total_flops() + lstm.flops
     module.train()
-    with FlopCounterMode(display=False) as counter:
+    with FlopCounterMode(display=False) as counter, _LSTMCounter(module) as lstm:
         module(x).sum().backward()
-    return forward / 2, counter.get_total_flops() / 2
+    return forward / 2, (counter.get_total_flops() + 3 * lstm.flops) / 2
 
 
 def measure(name, n_classes=7, steps=4, **recipe_params):
@@ -78,7 +119,7 @@ def measure(name, n_classes=7, steps=4, **recipe_params):
     corpus = make_synthetic_corpus(n_speakers=2, n_per_class=2, random_state=0)
     features = Pipeline(pipe.steps[:-1]).fit_transform(corpus, corpus["label"])
     # a segment net's sample is a segment; a sequence classifier's (Latif's LSTM) an utterance's
-    # whole sequence. (The Latif family's encoders are not measured here: issue 27 item 7.)
+    # whole sequence
     if len(pipe.steps) > 1 and features.dtype == object and not isinstance(net, LatentLSTMClassifier):
         features = stack_segments(features)[0]
     sample = np.asarray(features[0], dtype=np.float32)
@@ -105,11 +146,64 @@ def measure(name, n_classes=7, steps=4, **recipe_params):
         module(one)
         infer_seconds = min(_timed(lambda: module(one)) for _ in range(20))
     samples_per_second = net.batch_size / step_seconds
-    return dict(
+    speed = dict(
         sample_shape=list(sample.shape), forward_gflop=forward / 1e9, train_gflop=train / 1e9,
         batch_size=net.batch_size, train_samples_per_second=samples_per_second,
         train_gflops=train * samples_per_second / 1e9, infer_ms=infer_seconds * 1e3,
     )
+    encoder = dict(pipe.steps).get("encoder")
+    if encoder is not None and hasattr(encoder, "reconstruct"):
+        speed["encoder"] = measure_encoder(encoder, n_classes, steps=steps)
+    return speed
+
+
+def measure_encoder(encoder, n_classes=7, n_features=800, steps=4, utterance_segments=30):
+    """Speed figures of a Latif autoencoder step (unfitted): FLOPs per segment, training segments/s
+    and GFLOP/s of its training step (reconstruction + KL loss, Adam, clipping, as ``fit``), and the
+    time to encode one 3 s utterance (``utterance_segments`` segments)."""
+    conditional = hasattr(encoder, "condition")
+    params = dict(n_features=n_features, hidden=tuple(encoder.hidden), latent_size=encoder.latent_size)
+    if conditional:
+        params["n_classes"] = n_classes
+    torch.manual_seed(0)
+    module = encoder._net(**params)
+    batch = torch.randn(encoder.batch_size, n_features)
+    extra = (torch.eye(n_classes)[torch.randint(n_classes, (len(batch),))],) if conditional else ()
+    optimizer = torch.optim.Adam(module.parameters(), lr=encoder.lr, betas=tuple(encoder.betas), eps=encoder.eps)
+
+    def step():
+        out = module(batch, *extra)
+        loss = (out[0] - batch).square().sum(dim=-1)
+        if encoder._variational:
+            loss = loss + encoder._kl(*out[1:])
+        optimizer.zero_grad()
+        loss.mean().backward()
+        torch.nn.utils.clip_grad_norm_(module.parameters(), 100.0)
+        optimizer.step()
+
+    module.train()
+    with FlopCounterMode(display=False) as counter:
+        step()
+    train = counter.get_total_flops() / len(batch)
+    step_seconds = min(_timed(step) for _ in range(steps))
+    module.eval()
+    one = torch.randn(utterance_segments, n_features)
+    conditions = [torch.eye(n_classes)[k].expand(len(one), n_classes) for k in range(n_classes)] if conditional else [None]
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        for c in conditions:  # the CVAE's label-free transform encodes under every class
+            module.encode(one, *(() if c is None else (c,)))
+    forward = counter.get_total_flops() / len(one)
+
+    def encode():
+        with torch.no_grad():
+            for c in conditions:
+                module.encode(one, *(() if c is None else (c,)))
+
+    encode()
+    per_second = len(batch) / step_seconds
+    return dict(kind=type(encoder).__name__, batch_size=encoder.batch_size, encode_gflop=forward / 1e9,
+                train_gflop=train / 1e9, train_samples_per_second=per_second, train_gflops=train * per_second / 1e9,
+                infer_ms=min(_timed(encode) for _ in range(20)) * 1e3, infer_segments=utterance_segments)
 
 
 def main():
@@ -121,9 +215,15 @@ def main():
     for name in args.systems:
         speed = measure(name)
         if speed:
-            print(f"{name}: {speed['train_gflop']:.3f} GFLOP/train sample, "
-                  f"{speed['train_samples_per_second']:.0f} samples/s = {speed['train_gflops']:.0f} GFLOP/s "
+            print(f"{name}: {speed['train_gflop']:.3g} GFLOP/train sample, "
+                  f"{speed['train_samples_per_second']:.0f} samples/s = {speed['train_gflops']:.2g} GFLOP/s "
                   f"({speed['train_gflops'] / ceiling:.0%} of ceiling), infer {speed['infer_ms']:.1f} ms")
+        if speed and "encoder" in speed:
+            enc = speed["encoder"]
+            print(f"  its {enc['kind']}: {enc['train_gflop'] * 1e3:.3g} MFLOP/train segment, "
+                  f"{enc['train_samples_per_second']:.0f} segments/s = {enc['train_gflops']:.2g} GFLOP/s "
+                  f"({enc['train_gflops'] / ceiling:.0%} of ceiling), encode a 3 s utterance "
+                  f"({enc['infer_segments']} segments) {enc['infer_ms']:.2f} ms")
 
 
 if __name__ == "__main__":

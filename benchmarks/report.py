@@ -313,8 +313,13 @@ def training_speed(sp):
         return ""
     rate = sp["train_gflops"]
     rate = f"{rate:.0f}" if rate >= 10 else f"{rate:.1f}"
-    return (f"{sp['train_gflop']:.3g} GFLOP x {sp['train_samples_per_second']:.0f}/s = {rate} GFLOP/s, "
+    text = (f"{sp['train_gflop']:.3g} GFLOP x {sp['train_samples_per_second']:.0f}/s = {rate} GFLOP/s, "
             f"{sp['share_of_ceiling']:.0%} of {sp['matmul_ceiling_gflops']:.0f}")
+    if "encoder" in sp:  # Latif et al.'s autoencoder, trained before the LSTM
+        enc = sp["encoder"]
+        text += (f"; its {enc['kind']}: {enc['train_gflop']:.3g} GFLOP x {enc['train_samples_per_second']:.0f} "
+                 f"segments/s = {enc['train_gflops']:.0f} GFLOP/s")
+    return text
 
 
 def code(text):

@@ -56,7 +56,9 @@ PUBLIC = {
     ],
     'sklearn_ser.inspection': [
         'confusion_percent', 'plot_confusion_matrix', 'plot_embedding', 'plot_representation',
-        'tsne_embedding'
+        'tsne_embedding',
+        # issue 27 (Latif et al.)
+        'plot_reconstruction', 'reconstruction_errors', 'unfold_segments'
     ],
     'sklearn_ser.model_selection': [
         'Comparison', 'EvaluationReport', 'KimSpeakerSplit', 'LeaveOneSpeakerOut', 'SpeakerHoldout',

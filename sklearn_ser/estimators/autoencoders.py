@@ -231,6 +231,40 @@ class _LatentEncoder(TransformerMixin, BaseEstimator):
         mean, logvar = module.encode(batch)
         return self._output(mean, logvar)
 
+    def reconstruct(self, X, y=None):
+        """Each segment decoded from its code, in X's units and layout: what the code keeps of the
+        segment (for inspection: the VAEs decode the posterior mean, not a sample). ``y`` (one label
+        per utterance) matters only to the CVAE, which then encodes and decodes under the true
+        label; without it, under its label-free ``condition``."""
+        import torch
+
+        check_is_fitted(self, "weights_")
+        segments = _Segments(X, type(self).__name__)
+        if segments.rows.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {segments.rows.shape[1]} features, but "
+                             f"{type(self).__name__} is expecting {self.n_features_in_} features as input")
+        conditions = self._label_conditions(segments, y)
+        scaled = self._scale(segments.rows)
+        module = self._module()
+        device = torch.device(self.device)
+        out = []
+        with torch.no_grad():
+            for start in range(0, len(scaled), _TRANSFORM_BATCH):
+                rows = slice(start, start + _TRANSFORM_BATCH)
+                batch = torch.from_numpy(scaled[rows]).to(device)
+                given = None if conditions is None else torch.from_numpy(conditions[rows]).to(device)
+                code, condition = self._code_for_decoding(module, batch, scaled[rows], given)
+                out.append(module.decode(code, condition).cpu().numpy())
+        return segments.restore((np.concatenate(out) * self.scale_ + self.mean_).astype(np.float32, copy=False))
+
+    def _label_conditions(self, segments, y):
+        return None
+
+    def _code_for_decoding(self, module, batch, rows, condition):
+        """(code, decoder condition) of ``batch``: the posterior mean, no condition."""
+        code = module.encode(batch)
+        return (code if not self._variational else code[0]), None
+
     def _output(self, mean, logvar):
         import torch
 
@@ -499,22 +533,50 @@ class CVAEEncoder(_LatentEncoder):
     def _module_params(self):
         return dict(super()._module_params(), n_classes=len(self.classes_))
 
-    def _encode(self, module, batch, rows, posteriors=None):
+    def _label_conditions(self, segments, y):
+        if y is None:
+            return None
+        labels = segments.per_segment(y)
+        unknown = sorted(set(map(str, labels)) - set(map(str, self.classes_)))
+        if unknown:
+            raise ValueError(f"labels {unknown} were not among the training classes {list(self.classes_)}")
+        return np.eye(len(self.classes_), dtype=np.float32)[np.searchsorted(self.classes_, labels)]
+
+    def _code_for_decoding(self, module, batch, rows, condition):
+        """Under a given one-hot label: its posterior mean and the label. Without one: the
+        label-free code of ``condition`` (the mixture's mean) decoded under the same class weights
+        (all zeros for ``"zeros"``)."""
+        import torch
+
+        if condition is not None:
+            return module.encode(batch, condition)[0], condition
+        weights = self._condition_weights(batch, rows, None)
+        code = torch.from_numpy(self._encode(module, batch, rows)[:, :self.latent_size]).to(batch.device)
+        return code, weights
+
+    def _condition_weights(self, batch, rows, posteriors):
+        """The class weights of the label-free encoding, ``(batch, n_classes)``."""
         import torch
 
         K = len(self.classes_)
         if self.condition == "zeros":
-            mean, logvar = module.encode(batch, torch.zeros(len(batch), K, device=batch.device))
-            return self._output(mean, logvar)
+            return torch.zeros(len(batch), K, device=batch.device)
         if self.condition == "marginal":
-            weights = torch.as_tensor(self.class_prior_, dtype=torch.float32, device=batch.device).expand(len(batch), K)
-        else:
-            if posteriors is None:
-                if getattr(self, "auxiliary_", None) is None:
-                    raise ValueError("condition='predicted' needs the auxiliary classifier, which is fitted "
-                                     "only when the encoder is fitted with condition='predicted'")
-                posteriors = self._posteriors(self.auxiliary_, rows)
-            weights = torch.from_numpy(np.asarray(posteriors, dtype=np.float32)).to(batch.device)
+            return torch.as_tensor(self.class_prior_, dtype=torch.float32, device=batch.device).expand(len(batch), K)
+        if posteriors is None:
+            if getattr(self, "auxiliary_", None) is None:
+                raise ValueError("condition='predicted' needs the auxiliary classifier, which is fitted "
+                                 "only when the encoder is fitted with condition='predicted'")
+            posteriors = self._posteriors(self.auxiliary_, rows)
+        return torch.from_numpy(np.asarray(posteriors, dtype=np.float32)).to(batch.device)
+
+    def _encode(self, module, batch, rows, posteriors=None):
+        import torch
+
+        K = len(self.classes_)
+        weights = self._condition_weights(batch, rows, posteriors)
+        if self.condition == "zeros":
+            return self._output(*module.encode(batch, weights))
         eye = torch.eye(K, device=batch.device)
         means, variances = [], []
         for k in range(K):

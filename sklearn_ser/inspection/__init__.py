@@ -1,7 +1,9 @@
-"""Looking inside: confusion matrices, representations, t-SNE of learned features."""
+"""Looking inside: confusion matrices, representations, t-SNE of learned features, autoencoders'
+reconstructions."""
 from .confusion import confusion_percent, plot_confusion_matrix
 from .embedding import plot_embedding, tsne_embedding
+from .reconstruction import plot_reconstruction, reconstruction_errors, unfold_segments
 from .representation import plot_representation
 
-__all__ = ["confusion_percent", "plot_confusion_matrix", "plot_embedding", "plot_representation",
-           "tsne_embedding"]
+__all__ = ["confusion_percent", "plot_confusion_matrix", "plot_embedding", "plot_reconstruction",
+           "plot_representation", "reconstruction_errors", "tsne_embedding", "unfold_segments"]

@@ -278,3 +278,37 @@ def test_fitted_encoders_round_trip_through_the_safe_format(encoder, tmp_path):
     loaded = sklearn_ser.load(tmp_path / "encoder.model")
     for a, b in zip(loaded.transform(X), encoder.transform(X)):
         np.testing.assert_array_equal(a, b)
+
+
+def low_rank_rows(n=600, width=20, seed=0):
+    """Rows of rank 3 (plus a little noise) far from zero mean and unit scale, and a label per row."""
+    rng = np.random.default_rng(seed)
+    Z = rng.normal(size=(n, 3))
+    X = (Z @ rng.normal(size=(3, width)) * 2 + 5 + 0.05 * rng.normal(size=(n, width))).astype(np.float32)
+    return X, np.where(Z[:, 0] > 0, "a", "b")
+
+
+@pytest.mark.parametrize("cls", [AEEncoder, VAEEncoder, CVAEEncoder])
+def test_reconstruct_gives_back_what_the_code_keeps_in_the_input_s_units(cls):
+    X, y = low_rank_rows()
+    encoder = cls(latent_size=4, hidden=(32, 16), max_epochs=40, batch_size=32, betas=(0.9, 0.999)).fit(X, y)
+    R = encoder.reconstruct(X)
+    assert R.shape == X.shape and R.dtype == np.float32
+    # rank 3 through a code of 4: far better than the mean (1.0), in the input's offset and scale
+    assert ((R - X) ** 2).mean() / X.var(axis=0).mean() < 0.1
+    stacked = ragged([X[:5], X[5:7]])                           # the segment convention in and out
+    assert [r.shape for r in encoder.reconstruct(stacked)] == [(5, 20), (2, 20)]
+    np.testing.assert_allclose(np.concatenate(list(encoder.reconstruct(stacked))), R[:7], atol=1e-5)
+
+
+def test_the_cvae_reconstructs_under_the_given_label_or_its_label_free_condition():
+    X, y = low_rank_rows(n=200)
+    cvae = CVAEEncoder(latent_size=4, hidden=(32, 16), max_epochs=5, batch_size=32).fit(X, y)
+    module, scaled = cvae._module(), torch.from_numpy(cvae._scale(X[:3]))
+    onehot = torch.eye(2)[[0, 0, 0]]                            # "a" for every row
+    with torch.no_grad():
+        by_hand = module.decode(module.encode(scaled, onehot)[0], onehot).numpy() * cvae.scale_ + cvae.mean_
+    np.testing.assert_allclose(cvae.reconstruct(X[:3], ["a", "a", "a"]), by_hand, rtol=1e-4, atol=1e-4)
+    assert not np.allclose(cvae.reconstruct(X[:3]), by_hand, atol=1e-3)  # label-free: the prior's mixture
+    with pytest.raises(ValueError, match=r"labels \['z'\] were not among the training classes"):
+        cvae.reconstruct(X[:1], ["z"])

@@ -50,3 +50,28 @@ def test_tsne_separates_separable_classes_and_plots(tmp_path):
     spread = points[labels == "a"].std(0).max()
     assert np.linalg.norm(centre_a - centre_b) > 2 * spread
     assert _png(plot_embedding(features, labels, tmp_path / "tsne.png")) > 5000
+
+
+def test_reconstructions_of_an_utterance_s_log_mel_are_drawn_with_their_errors(tmp_path):
+    from sklearn.pipeline import make_pipeline
+
+    from sklearn_ser.estimators import AEEncoder, CVAEEncoder
+    from sklearn_ser.features import LatifLogMelSegments
+    from sklearn_ser.inspection import plot_reconstruction, reconstruction_errors, unfold_segments
+
+    rng = np.random.default_rng(0)
+    waves = [rng.uniform(-0.5, 0.5, 8000).astype(np.float32) for _ in range(4)]
+    segments = LatifLogMelSegments().fit_transform(waves)
+    stacked = LatifLogMelSegments(flatten=False).fit_transform(waves[:1])[0]   # (segments, 10, 80)
+    np.testing.assert_array_equal(unfold_segments(segments[0]), stacked.reshape(-1, 80))  # frames in order
+    toy = dict(latent_size=4, hidden=(32, 16), max_epochs=2)
+    ae = AEEncoder(**toy).fit(segments)
+    cvae = make_pipeline(CVAEEncoder(**toy)).fit(segments, ["a", "b", "a", "b"])  # a Pipeline holding one
+    errors = reconstruction_errors({"AE": ae, "CVAE": cvae}, segments[0])
+    assert set(errors) == {"AE", "CVAE"} and all(e > 0 for e in errors.values())
+    path = plot_reconstruction({"AE": ae, "CVAE": cvae}, segments[0], tmp_path / "r.png", y="a", title="x")
+    assert _png(path) > 5000
+    with pytest.raises(ValueError, match=r"\(n_segments, frames \* 80\)"):
+        unfold_segments(np.zeros((3, 81)))
+    with pytest.raises(TypeError, match="no autoencoder"):
+        plot_reconstruction({"x": make_pipeline()}, segments[0], tmp_path / "x.png")
