@@ -282,3 +282,73 @@ def test_a_long_inputs_run_measures_each_length_in_its_own_process(tmp_path, mon
     # a process that loaded the model and then predicted peaks at least where one that only loaded it did
     assert all(row["peak_rss_mb"] >= run["model_loaded_peak_rss_mb"] > 50 for row in run["rows"])
     assert run["command"] == "python benchmarks/long_inputs.py --systems baseline --minutes 0.05 0.1"
+
+
+def test_a_dimensional_run_scores_each_dimension_with_its_own_model(tmp_path, monkeypatch, capsys):
+    import dimensional
+
+    from sklearn_ser.datasets import low_mid_high
+
+    _main(dimensional, monkeypatch, "--systems", "baseline", "--corpus", "synthetic", "--cv", "kfold:2",
+          "--out", str(tmp_path))
+    [run] = load_runs("synthetic", kind="dimensional", root=tmp_path)
+    assert run["id"].startswith("dimensional--baseline--") and run["targets"] == "proxy"
+    for d in ("arousal", "valence", "dominance"):
+        dim = run["dimensions"][d]
+        expected = pd.Series(low_mid_high(_tiny_corpus(), d, proxy=True)).value_counts().to_dict()
+        assert dim["classes"] == expected and len(dim["fold_f1"]) == len(dim["fold_speakers"]) == 2
+    assert run["mean_f1"] == pytest.approx(np.mean([run["dimensions"][d]["f1"] for d in ("arousal", "valence", "dominance")]))
+    assert run["command"] == "python benchmarks/dimensional.py --systems baseline --corpus synthetic --cv kfold:2"
+    assert "(macro F1, proxy)" in capsys.readouterr().out
+
+
+def test_the_latent_sweep_reads_each_point_from_the_runs_at_its_latent_size(tmp_path):
+    import latent_sweep
+
+    from sklearn_ser.recipes import system_settings
+
+    def stored(system, size, ua, cv="loso", **more):
+        settings = json.loads(json.dumps(system_settings(system, latent_size=size, **more)))
+        return {"system": system, "cv": cv, "settings": settings, "ua": ua}
+
+    runs = [stored("latif-ae-lstm", 32, 0.40), stored("latif-ae-lstm", 32, 0.44, random_state=1),
+            stored("latif-ae-lstm", 64, 0.50), stored("latif-ae-lstm", 64, 0.90, output="mean"),  # another config
+            stored("latif-ae-lstm", 128, 0.99, cv="kfold:2")]                                   # another cv
+    table = latent_sweep.sweep_table(runs, ["latif-ae-lstm", "latif-vae-lstm"], [32, 64, 128], "loso")
+    assert table["latif-ae-lstm"] == [(32, pytest.approx(0.42), [0.40, 0.44]), (64, 0.50, [0.50])]
+    assert table["latif-vae-lstm"] == []
+    path = latent_sweep.plot_sweep(table, tmp_path / "sweep.png", reference=("baseline", 0.7))
+    assert path.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_netspeed_counts_the_lstm_flops_torch_s_counter_misses():
+    import netspeed
+    import torch
+
+    lstm = torch.nn.LSTM(10, 16, num_layers=2, batch_first=True)
+    assert netspeed.lstm_step_flops(lstm) == 8 * 16 * (10 + 16) + 8 * 16 * (16 + 16)
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm, self.out = lstm, torch.nn.Linear(16, 3)
+
+        def forward(self, x):
+            return self.out(self.lstm(x)[0][:, -1])
+
+    forward, train = netspeed.flops_per_sample(Net(), np.zeros((7, 10), dtype=np.float32))
+    assert forward == 7 * netspeed.lstm_step_flops(lstm) + 2 * 16 * 3  # seven steps, then the dense layer
+    assert train == 3 * 7 * netspeed.lstm_step_flops(lstm) + 3 * 2 * 16 * 3
+
+
+def test_netspeed_measures_a_latif_system_s_autoencoder_beside_its_lstm():
+    import netspeed
+
+    speed = netspeed.measure("latif-cvae-lstm", n_classes=4, steps=1, latent_size=8, hidden=[32, 16])
+    enc = speed["encoder"]
+    assert enc["kind"] == "CVAEEncoder" and enc["batch_size"] == 256
+    # one segment's forward pass: 800 + 4 condition values -> 32 -> 16 -> 2 x 8, and back
+    encode = 2 * ((800 + 4) * 32 + 32 * 16 + 16 * 16)
+    assert enc["encode_gflop"] * 1e9 == 4 * encode  # the label-free transform encodes under each class
+    assert enc["train_gflop"] > 3 * encode / 1e9 and enc["train_samples_per_second"] > 0
+    assert speed["train_gflop"] > 0  # the LSTM's FLOPs are counted now
