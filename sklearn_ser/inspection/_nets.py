@@ -57,6 +57,15 @@ def is_segment_net(net, X):
     return (isinstance(X, np.ndarray) and X.dtype == object) or isinstance(net, SegmentNetClassifier)
 
 
+def check_input_shape(net, shape):
+    """Refuse inputs of another shape than the net was fitted on (skorch's check, which the
+    explanation tools bypass by calling the module directly)."""
+    fitted = getattr(net, "input_shape_", None)
+    if fitted is not None and tuple(shape) != tuple(fitted):
+        raise ValueError(f"the net's inputs have shape {tuple(shape)}, but {type(net).__name__} was "
+                         f"fitted on inputs of shape {tuple(fitted)}")
+
+
 def head_logits(output, head):
     """The logits ``(batch, n_classes)`` of head ``head`` from a module's output; logits per step
     ``(batch, steps, n_classes)`` are averaged over the steps (as SERStepNetClassifier pools them)."""

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ..features.segments import stack_segments
-from ._nets import (class_indices, evaluating, head_classes, head_logits, is_segment_net,
+from ._nets import (check_input_shape, class_indices, evaluating, head_classes, head_logits, is_segment_net,
                     module_device, split_pipeline, torch_module)
 
 INITS = ("noise", "mean")
@@ -64,6 +64,7 @@ def maximize_activation(estimator, target, head=0, n_steps=200, lr=0.01, l2=1e-3
     net, features = split_pipeline(estimator)
     module = torch_module(net)
     x0 = _start(net, features, init, input_shape, X, noise_std, random_state)
+    check_input_shape(net, x0.shape)
     if clip is not None:
         x0 = np.clip(x0, *clip)
     device = module_device(module)
@@ -210,13 +211,12 @@ def activation_summary(signals, sr=16000, frame_length=400, hop_length=160, paus
         ``mean_pause_ms``: the mean length of runs of pause frames, counted in hops (Table 6's
         "pause duration"; 0 without pauses).
     """
-    import librosa
     import pandas as pd
 
     items = signals.items() if hasattr(signals, "items") else enumerate(signals)
     rows, index = [], []
     for name, signal in items:
-        rows.append(_characteristics(_as_signal(signal), sr, frame_length, hop_length, pause_db, n_fft, librosa))
+        rows.append(_characteristics(_as_signal(signal), sr, frame_length, hop_length, pause_db, n_fft))
         index.append(name)
     return pd.DataFrame(rows, index=index)
 
@@ -225,7 +225,9 @@ def _db(value):
     return float(20 * np.log10(value)) if value > 0 else float("-inf")
 
 
-def _characteristics(y, sr, frame_length, hop_length, pause_db, n_fft, librosa):
+def _characteristics(y, sr, frame_length, hop_length, pause_db, n_fft):
+    import librosa
+
     n_fft = min(n_fft, len(y))
     magnitude = np.abs(librosa.stft(y, n_fft=n_fft, hop_length=max(1, n_fft // 4), center=False)).mean(axis=1)
     frames = librosa.feature.rms(y=y, frame_length=min(frame_length, len(y)), hop_length=hop_length,

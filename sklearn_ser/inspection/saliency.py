@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..features.segments import ragged, stack_segments
-from ._nets import (class_indices, evaluating, head_classes, head_logits, is_segment_net,
+from ._nets import (check_input_shape, class_indices, evaluating, head_classes, head_logits, is_segment_net,
                     module_device, split_pipeline, torch_module)
 
 METHODS = ("guided", "gradient")
@@ -50,8 +50,6 @@ def saliency(estimator, X, target=None, head=0, method="guided", batch_size=64):
     is refused by name (use ``method="gradient"`` for it). A ``refit="average"`` net is explained
     through ``module_`` alone.
     """
-    import torch
-
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     net, features = split_pipeline(estimator)
@@ -64,12 +62,15 @@ def saliency(estimator, X, target=None, head=0, method="guided", batch_size=64):
     else:
         rows = np.asarray(X, dtype=np.float32)
         owners = np.arange(len(rows))
+    check_input_shape(net, rows.shape[1:])
     n_samples = int(owners[-1]) + 1 if len(owners) else 0
     device = module_device(module)
     with evaluating(module):
         logits = _logits(module, rows, head, batch_size, device)
         classes = head_classes(net, head, logits.shape[1])
-        if target is None:
+        if target is None and not segmented:
+            chosen = logits.argmax(axis=1)
+        elif target is None:
             chosen = _predicted(logits, owners, n_samples, getattr(net, "pooling", "mean"))
         else:
             chosen = class_indices(target, classes, n_samples)

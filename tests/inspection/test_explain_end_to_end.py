@@ -31,6 +31,8 @@ def test_saliency_and_activation_through_a_zhang_1d_pipeline(fitted, tmp_path):
     label = pipe.classes_[0]
     plain = saliency(pipe, two, target=label, method="gradient")
     assert not np.allclose(plain[0], saliency(pipe, two, target=label)[0])  # the ReLUs were guided
+    with pytest.raises(ValueError, match=r"inputs have shape \(600,\), but SegmentNetClassifier was fitted on inputs of shape \(625,\)"):
+        saliency(pipe.named_steps["net"], np.zeros((1, 2, 600), np.float32))  # 1 utterance, 2 segments
     r = envelope_correlation(inputs[0], maps[0], frame=125)
     assert -1 <= r <= 1
     assert plot_saliency(inputs[0], maps[0], tmp_path / "saliency.png", sr=22050).stat().st_size > 20000
