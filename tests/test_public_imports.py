@@ -64,7 +64,10 @@ PUBLIC = {
         'confusion_percent', 'plot_confusion_matrix', 'plot_embedding', 'plot_representation',
         'tsne_embedding',
         # issue 27 (Latif et al.)
-        'plot_reconstruction', 'reconstruction_errors', 'unfold_segments'
+        'plot_reconstruction', 'reconstruction_errors', 'unfold_segments',
+        # issue 28
+        'activation_summary', 'envelope_correlation', 'maximize_activation', 'plot_saliency',
+        'saliency', 'saliency_correlation', 'write_activation'
     ],
     'sklearn_ser.model_selection': [
         'Comparison', 'EvaluationReport', 'KimSpeakerSplit', 'LeaveOneSpeakerOut', 'SpeakerHoldout',
