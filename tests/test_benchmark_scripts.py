@@ -312,7 +312,7 @@ def test_a_joint_dimensional_run_fits_one_multi_head_model_for_all_dimensions(tm
     runs = {r["system"]: r for r in load_runs("synthetic", kind="dimensional-five-joint", root=tmp_path)}
     assert runs["wieser-ftr"]["joint"] is True and runs["baseline"]["joint"] is False  # an SVM takes no 2-D y
     for run in runs.values():
-        assert list(run["dimensions"]) == ["valence", "arousal"] and run["levels"] == "five"
+        assert set(run["dimensions"]) == {"valence", "arousal"} and run["levels"] == "five"
         expected = pd.Series(five_levels(_tiny_corpus(), "arousal", proxy=True)).value_counts()
         assert run["dimensions"]["arousal"]["classes"] == {str(k): int(v) for k, v in expected.items()}
     assert runs["wieser-ftr"]["command"].endswith("--dimensions valence arousal --levels five --joint")
