@@ -518,7 +518,10 @@ def dimensional_section(runs):
     for kind in sorted({r["kind"] for r in items}):
         latest = {}
         for r in sorted((r for r in items if r["kind"] == kind), key=lambda r: (r.get("date") or "", r["id"])):
-            latest[(r["system"], settings_label(r["system"], r["settings"]))] = r
+            label = settings_label(r["system"], r["settings"])
+            if kind.endswith("-joint") and not r.get("joint", True):
+                label += " (a model per dimension: its classifier takes no 2-D y)"
+            latest[(r["system"], label)] = r
         shown = [(d, letter) for d, letter in DIMENSION_LETTERS
                  if any(d in r["dimensions"] for r in latest.values())]
         header = ["system", "settings", "targets", *(f"{letter} F1 / UAR / WAR" for _, letter in shown), "mean F1",

@@ -74,6 +74,10 @@ class MultiHeadNetClassifier(SegmentNetClassifier):
             raise ValueError(f"{type(self).__name__} takes refit=False or True, got {self.refit!r}")
         if self.head_updates not in HEAD_UPDATES:
             raise ValueError(f"head_updates must be one of {HEAD_UPDATES}, got {self.head_updates!r}")
+        if self.get_params_for("criterion"):
+            raise ValueError(f"{type(self).__name__} computes each head's cross-entropy itself and takes no "
+                             f"criterion__ settings ({', '.join(self.get_params_for('criterion'))}); "
+                             "class_weight weights each head's classes")
         encoders, weights = [], []
         for h in range(Y.shape[1]):
             column = Y[:, h]
@@ -132,7 +136,7 @@ class MultiHeadNetClassifier(SegmentNetClassifier):
         Xi, yi = unpack_data(batch)
         if self.augment is not None:  # once: every head's step sees the same input, as in the paper
             Xi = self.augment(Xi)
-        total, y_pred = 0.0, None
+        total, last = 0.0, {}
         for h in torch.randperm(len(self.label_encoders_)).tolist():  # seeded within the fit
             self._active_head = h
             try:
@@ -141,26 +145,15 @@ class MultiHeadNetClassifier(SegmentNetClassifier):
                     step = NeuralNetClassifier.train_step_single(self, (Xi, yi), **fit_params)
                     self.notify("on_grad_computed", named_parameters=TeeGenerator(self.get_all_learnable_params()),
                                 batch=batch, training=True)
+                    last.update(loss=step["loss"].detach(), y_pred=tuple(p.detach() for p in step["y_pred"]))
                     return step["loss"]
 
-                loss = self._step_optimizer(step_fn)
+                self._step_optimizer(step_fn)
             finally:
                 del self._active_head
-            total = total + loss.detach()
-        with torch.no_grad():
-            y_pred = self.infer(Xi, **fit_params)
-        return {"loss": total, "y_pred": y_pred}
-
-    def _step_optimizer(self, step_fn):
-        losses = []
-
-        def recorded():
-            loss = step_fn()
-            losses.append(loss)
-            return loss
-
-        super()._step_optimizer(recorded)
-        return losses[-1]
+            total = total + last["loss"]
+        # the last head's forward (on the net before its own step): no extra pass through batch norm
+        return {"loss": total, "y_pred": last["y_pred"]}
 
     def infer(self, x, groups=None, **fit_params):
         return NeuralNetClassifier.infer(self, x, **fit_params)

@@ -110,6 +110,17 @@ def _training_history(model):
     return None
 
 
+def _check_labels_trained(y, train, test, groups):
+    """Refuse, before any fit, a fold whose test side holds a label its training side lacks: the
+    model could not predict it (per target for a 2-D y)."""
+    for h, column in enumerate(y.T if y.ndim == 2 else [y]):
+        unseen = sorted(set(column[test].tolist()) - set(column[train].tolist()), key=str)
+        if unseen:
+            target = f" of target {h}" if y.ndim == 2 else ""
+            raise ValueError(f"the fold testing speaker(s) {', '.join(map(str, np.unique(groups[test])))} has "
+                             f"label(s) {unseen}{target} that its training speakers never have")
+
+
 def _fit_predict(estimator, X, y, groups, train, test, return_estimator=False):
     start = time.perf_counter()
     fit_params = speaker_fit_params(estimator, groups[train])
@@ -231,6 +242,7 @@ def evaluate(estimator, X, y, groups=None, cv="loso", n_jobs=None, precompute=Tr
     splits = list(splitter.split(np.zeros(len(y)), y, groups))
     for train, test in splits:
         check_speaker_disjoint(groups, train, test)
+        _check_labels_trained(y, train, test, groups)
 
     info = {"cv": str(splitter), "n_utterances": int(len(y)), "n_speakers": int(len(np.unique(groups)))}
     n_pre = _stateless_prefix(estimator) if precompute else 0

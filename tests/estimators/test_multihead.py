@@ -64,33 +64,45 @@ def test_a_1d_y_is_a_plain_classifier():
 
 
 class RecordSteps(Callback):
-    """Per optimiser step: which heads got a gradient, and every parameter as it was before it."""
+    """Per optimiser step: which heads got a gradient, every parameter as it was before the step,
+    and whether the gradients are those of the active head's loss on the net as it is now."""
 
     def __init__(self):
         self.steps = []
 
-    def on_grad_computed(self, net, named_parameters, **kwargs):
+    def on_grad_computed(self, net, named_parameters, batch=None, **kwargs):
         named = list(named_parameters)
         heads = sorted({int(name.split(".")[1]) for name, p in named if name.startswith("heads.") and p.grad is not None})
         body = all(p.grad is not None for name, p in named if name.startswith("body."))
-        self.steps.append((heads, body, {name: p.detach().clone() for name, p in named}))
+        fresh = None
+        if getattr(net, "_active_head", None) is not None:  # the loss on the current weights, by hand
+            Xi, yi = batch
+            h = net._active_head
+            logits = net.module_(torch.as_tensor(Xi))[h]
+            loss = torch.nn.functional.cross_entropy(logits, torch.as_tensor(yi)[:, h])
+            params = [p for name, p in named if p.grad is not None]
+            expected = torch.autograd.grad(loss, params)
+            fresh = all(torch.allclose(p.grad, e, atol=1e-6) for p, e in zip(params, expected))
+        self.steps.append((heads, body, {name: p.detach().clone() for name, p in named}, fresh))
 
 
-def _record(head_updates):
+def _record(head_updates, batch_size=48):
     X, Y, speakers = problem(n_speakers=2, per_speaker=8)
     record = RecordSteps()
     MultiHeadNetClassifier(TwoHeads, head_updates=head_updates, callbacks=[("record", record)],
                            optimizer=torch.optim.SGD, optimizer__momentum=0.9, train_split=None,
-                           max_epochs=2, batch_size=48, lr=0.1, module__n_hidden=8, verbose=0).fit(X, Y)
+                           max_epochs=2, batch_size=batch_size, lr=0.1, module__n_hidden=8, verbose=0).fit(X, Y)
     return record.steps
 
 
 def test_alternate_updates_step_one_head_at_a_time_on_the_updated_net():
     steps = _record("alternate")
     assert len(steps) == 4  # 2 epochs x 1 batch x 2 heads
-    assert all(len(heads) == 1 and body for heads, body, _ in steps)
+    assert all(len(heads) == 1 and body for heads, body, _, _ in steps)
     assert {steps[0][0][0], steps[1][0][0]} == {0, 1} and {steps[2][0][0], steps[3][0][0]} == {0, 1}
-    for (heads, _, before), (_, _, after) in zip(steps, steps[1:]):
+    # each head's gradient is its loss on the net the earlier step left, not on a forward before it
+    assert all(fresh for _, _, _, fresh in steps)
+    for (heads, _, before, _), (_, _, after, _) in zip(steps, steps[1:]):
         other = 1 - heads[0]
         # the step of one head moves the shared layers and that head, never the other (momentum included)
         assert not torch.equal(before["body.0.weight"], after["body.0.weight"])
@@ -100,12 +112,32 @@ def test_alternate_updates_step_one_head_at_a_time_on_the_updated_net():
 
 def test_joint_updates_step_all_heads_together():
     steps = _record("joint")
-    assert len(steps) == 2 and all(heads == [0, 1] and body for heads, body, _ in steps)
+    assert len(steps) == 2 and all(heads == [0, 1] and body for heads, body, _, _ in steps)
 
 
 def test_the_order_of_the_heads_is_drawn_per_batch_and_seeded():
-    orders = [[s[0][0] for s in _record("alternate")] for _ in range(2)]
-    assert orders[0] == orders[1]
+    orders = [[s[0][0] for s in _record("alternate", batch_size=2)] for _ in range(2)]
+    assert orders[0] == orders[1] and len(orders[0]) == 96  # 2 epochs x 24 batches of 2 segments x 2 heads
+    firsts = orders[0][::2]
+    assert 0 in firsts and 1 in firsts  # either head may go first
+
+
+def test_each_head_weights_its_own_classes():
+    X, Y, speakers = problem()
+    Y = Y.copy()
+    Y[: len(Y) * 3 // 4, 1] = "low"  # arousal skewed, valence balanced
+    net = MultiHeadNetClassifier(TwoHeads, class_weight="balanced", **{**NET, "max_epochs": 1}).fit(X, Y, groups=speakers)
+    from sklearn.utils.class_weight import compute_class_weight
+
+    segments_y = np.repeat(Y, 3, axis=0)
+    for h in range(2):
+        expected = compute_class_weight("balanced", classes=net.classes_[h], y=segments_y[:, h])
+        np.testing.assert_allclose(net.head_class_weights_[h], expected)
+    logits = (torch.randn(5, 2), torch.randn(5, 3))
+    y = torch.tensor([[0, 0], [1, 1], [0, 2], [1, 1], [0, 1]])
+    by_hand = sum(torch.nn.functional.cross_entropy(logits[h], y[:, h], weight=torch.tensor(
+        net.head_class_weights_[h], dtype=torch.float32)) for h in range(2))
+    assert net.get_loss(logits, y).item() == pytest.approx(by_hand.item())
 
 
 def test_bad_settings_and_targets_are_named():
@@ -114,6 +146,8 @@ def test_bad_settings_and_targets_are_named():
         MultiHeadNetClassifier(TwoHeads, head_updates="both", **NET).fit(X, Y, groups=speakers)
     with pytest.raises(ValueError, match="refit=False or True"):
         MultiHeadNetClassifier(TwoHeads, refit="average", **NET).fit(X, Y, groups=speakers)
+    with pytest.raises(ValueError, match="takes no criterion__ settings"):
+        MultiHeadNetClassifier(TwoHeads, criterion__label_smoothing=0.1, **NET).fit(X, Y, groups=speakers)
     with pytest.raises(ValueError, match=r"y must be 1-D or 2-D"):
         MultiHeadNetClassifier(TwoHeads, **NET).fit(X, Y[:, :, None], groups=speakers)
     net = MultiHeadNetClassifier(TwoHeads, **{**NET, "max_epochs": 1}).fit(X, Y, groups=speakers)

@@ -203,7 +203,7 @@ def test_evaluate_refuses_bad_setups(small_corpus):
     # a class that only one speaker has: its fold tests a label the model never saw
     y = small_corpus["label"].to_numpy().copy()
     y[(small_corpus["speaker"] == "spk00").to_numpy()] = "bored"
-    with pytest.raises(ValueError, match=r"labels \['bored'\] were not among the classes"):
+    with pytest.raises(ValueError, match=r"speaker\(s\) spk00 has label\(s\) \['bored'\] that its training"):
         evaluate(LogisticRegression(), X, y, groups=small_corpus["speaker"])
 
 
@@ -340,3 +340,9 @@ def test_evaluate_a_multi_output_classifier_gives_a_report_per_target_from_one_f
     assert reports[1].ua > 0.8  # arousal: loud and fast voices against the others; chance 0.5
     with pytest.raises(ValueError, match="y must be 1-D, or 2-D"):
         evaluate(model, small_corpus, Y[:, :, None], cv="kfold:3")
+    unseen = Y.copy()
+    unseen[(small_corpus["speaker"] == "spk03").to_numpy(), 1] = "extreme"  # one speaker's own level
+    FITS.clear()
+    with pytest.raises(ValueError, match=r"testing speaker\(s\) spk03 has label\(s\) \['extreme'\] of target 1"):
+        evaluate(model, small_corpus, unseen, cv="loso", precompute=False)
+    assert FITS == []  # refused before any fit

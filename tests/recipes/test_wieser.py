@@ -46,8 +46,9 @@ def corpus():
 
 def test_the_learning_rate_decays_every_epoch(corpus):
     X, Y = corpus
-    model = toy("wieser-ftr", max_epochs=3).fit(X, Y, net__groups=X["speaker"].to_numpy())
+    model = toy("wieser-ftr", max_epochs=3, batch_size=4).fit(X, Y, net__groups=X["speaker"].to_numpy())
     optimizer_lr = model[-1].optimizer_.param_groups[0]["lr"]
+    # once per epoch, not per batch (several batches an epoch here)
     assert optimizer_lr == pytest.approx(WIESER_TRAINING["ftr"]["lr"] * WIESER_TRAINING["ftr"]["decay"] ** 3)
 
 
@@ -89,3 +90,29 @@ def test_two_headed_models_reload_in_a_new_process_with_identical_probabilities(
     for system, (proba, labels) in expected.items():
         np.testing.assert_array_equal(np.load(tmp_path / f"{system}-p.npy"), proba, err_msg=system)
         assert (np.load(tmp_path / f"{system}-y.npy") == labels).all(), system
+
+
+def test_the_cli_predicts_a_label_and_probabilities_per_target(corpus, tmp_path, capsys):
+    import json
+
+    import soundfile as sf
+
+    from sklearn_ser.cli import main
+
+    X, Y = corpus
+    model = toy("wieser-ftr").fit(X, Y, net__groups=X["speaker"].to_numpy())
+    sklearn_ser.save(model, tmp_path / "m.model")
+    files = []
+    for i in range(2):
+        files.append(str(tmp_path / f"u{i}.wav"))
+        sf.write(files[-1], X["audio"].iloc[i], 16000)
+    assert main(["predict", str(tmp_path / "m.model"), *files, "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    expected = model.predict(files)
+    for row, labels in zip(rows, expected):
+        assert row["label"] == list(labels) and len(row["proba"]) == 2
+        assert set(row["proba"][0]) == {"negative", "positive"} and set(row["proba"][1]) == {"high", "low"}
+    assert main(["predict", str(tmp_path / "m.model"), *files]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].split("\t") == ["file", "label", "outlier", "0:negative", "0:positive", "1:high", "1:low"]
+    assert table[1].split("\t")[1] == "/".join(expected[0])
