@@ -94,6 +94,10 @@ class _LSTMCounter:
             handle.remove()
 
 
+def _heads(out):
+    return out if isinstance(out, tuple) else (out,)
+
+
 def flops_per_sample(module, sample):
     """(forward, training step) FLOPs for one sample, as torch's flop counter sees them plus the
     LSTMs' (backward counted as twice forward): counted on a batch of two, since batch
@@ -105,7 +109,7 @@ def flops_per_sample(module, sample):
     forward = counter.get_total_flops() + lstm.flops
     module.train()
     with FlopCounterMode(display=False) as counter, _LSTMCounter(module) as lstm:
-        module(x).sum().backward()
+        sum(out.sum() for out in _heads(module(x))).backward()
     return forward / 2, (counter.get_total_flops() + 3 * lstm.flops) / 2
 
 
@@ -134,7 +138,8 @@ def measure(name, n_classes=7, steps=4, **recipe_params):
 
     def step():
         optimizer.zero_grad()
-        module(batch).log_softmax(-1).mean().backward()  # the modules end in logits: a cross-entropy's cost
+        # the modules end in logits (a tuple of them, one per head, for multi-head nets): a cross-entropy's cost
+        sum(out.log_softmax(-1).mean() for out in _heads(module(batch))).backward()
         optimizer.step()
 
     module.train()

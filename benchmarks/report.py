@@ -500,26 +500,44 @@ def novelty_section(runs):
         f"`{run['command']}`, run `{run['id']}`."])
 
 
+DIMENSION_LETTERS = (("arousal", "A"), ("dominance", "P"), ("valence", "V"))
+
+
 def dimensional_section(runs):
-    items = [r for r in runs if r["kind"] == "dimensional" and r["corpus"] == CORPUS and r.get("cv") == LOSO]
+    items = [r for r in runs if r["kind"].startswith("dimensional") and r["corpus"] == CORPUS and r.get("cv") == LOSO]
     if not items:
         return None
-    latest = {}
-    for r in sorted(items, key=lambda r: (r.get("date") or "", r["id"])):
-        latest[(r["system"], settings_label(r["system"], r["settings"]))] = r
-    rows = []
-    for (system, label), r in latest.items():
-        dims = r["dimensions"]
-        rows.append([system, label, r["targets"], *(f3(dims[d]["f1"]) for d in ("arousal", "dominance", "valence")),
-                     f3(r["mean_f1"]), duration(r["timings"]["seconds"]), code(r["command"])])
-    return "\n".join([
+    parts = [
         "## Dimensional tasks", "",
-        "Arousal (A), power/dominance (P) and valence (V), each binned low (< 3) / mid (= 3) / high (> 3) and "
-        "classified by its own model, leave-one-speaker-out; macro F1 per dimension and their mean, as Latif et "
-        "al.'s Table 2. EmoDB has no ratings: its targets are the *proxy* of "
-        "`sklearn_ser.datasets.CATEGORY_RATINGS_PROXY`, a coarsening of the seven categories, not rated "
-        "dimensions, and not the paper's task. The latest run per system and settings.", "",
-        table(["system", "settings", "targets", "A", "P", "V", "mean", "time", "command"], rows)])
+        "Arousal (A), power/dominance (P) and valence (V) ratings binned into classes, leave-one-speaker-out: "
+        "low (< 3) / mid (= 3) / high (> 3) with a model per dimension as Latif et al.'s Table 2 (macro F1), and "
+        "five levels with one two-headed model as Wieser et al.'s Table 5 (UAR and WAR per head). EmoDB has "
+        "no ratings: its targets are the *proxy* of `sklearn_ser.datasets.CATEGORY_RATINGS_PROXY`, a coarsening "
+        "of the seven categories, not rated dimensions, and not the papers' tasks. The latest run per system "
+        "and settings."]
+    for kind in sorted({r["kind"] for r in items}):
+        latest = {}
+        for r in sorted((r for r in items if r["kind"] == kind), key=lambda r: (r.get("date") or "", r["id"])):
+            label = settings_label(r["system"], r["settings"])
+            if kind.endswith("-joint") and not r.get("joint", True):
+                label += " (a model per dimension: its classifier takes no 2-D y)"
+            latest[(r["system"], label)] = r
+        shown = [(d, letter) for d, letter in DIMENSION_LETTERS
+                 if any(d in r["dimensions"] for r in latest.values())]
+        header = ["system", "settings", "targets", *(f"{letter} F1 / UAR / WAR" for _, letter in shown), "mean F1",
+                  "time", "command"]
+        rows = []
+        for (system, label), r in latest.items():
+            dims = r["dimensions"]
+            cells = [f"{f3(dims[d]['f1'])} / {f3(dims[d]['ua'])} / {f3(dims[d]['wa'])}" if d in dims else ""
+                     for d, _ in shown]
+            rows.append([system, label, r["targets"], *cells, f3(r["mean_f1"]), duration(r["timings"]["seconds"]),
+                         code(r["command"])])
+        levels = "five levels, one model for all dimensions" if kind.endswith("-five-joint") else (
+            "five levels" if "-five" in kind else "low / mid / high") + (
+            ", one model for all dimensions" if kind.endswith("-joint") and "-five" not in kind else "")
+        parts += ["", f"{levels}:", "", table(header, rows)]
+    return "\n".join(parts)
 
 
 def long_inputs_section(runs):

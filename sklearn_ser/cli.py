@@ -325,16 +325,24 @@ def cmd_predict(args):
     files = [str(f) for f in (X["audio"] if hasattr(X, "columns") else X)]
     probabilities, flagged = _predict_flagging_outliers(model, X)
     outlier = [f in flagged for f in files]
-    classes = model.classes_
-    labels = classes[np.argmax(probabilities, axis=1)]
+    # a multi-output model (a head per target): a label and probabilities per target, in y's column order
+    heads = isinstance(model.classes_, list)
+    classes, probabilities = (model.classes_, probabilities) if heads else ([model.classes_], [probabilities])
+    labels = [c[np.argmax(p, axis=1)] for c, p in zip(classes, probabilities)]
     if args.json:
-        print(json.dumps([{"file": f, "label": str(lab), "outlier": out,
-                           "proba": dict(zip(map(str, classes), map(float, p)))}
-                          for f, lab, out, p in zip(files, labels, outlier, probabilities)], indent=2))
+        rows = []
+        for i, (f, out) in enumerate(zip(files, outlier)):
+            label = [str(lab[i]) for lab in labels]
+            proba = [dict(zip(map(str, c), map(float, p[i]))) for c, p in zip(classes, probabilities)]
+            rows.append({"file": f, "label": label if heads else label[0], "outlier": out,
+                         "proba": proba if heads else proba[0]})
+        print(json.dumps(rows, indent=2))
         return
-    print("file\tlabel\toutlier\t" + "\t".join(map(str, classes)))
-    for f, lab, out, p in zip(files, labels, outlier, probabilities):
-        print(f"{f}\t{lab}\t{'yes' if out else 'no'}\t" + "\t".join(f"{v:.3f}" for v in p))
+    names = [f"{h}:{c}" if heads else str(c) for h, cs in enumerate(classes) for c in cs]
+    print("file\tlabel\toutlier\t" + "\t".join(names))
+    for i, (f, out) in enumerate(zip(files, outlier)):
+        print(f"{f}\t{'/'.join(str(lab[i]) for lab in labels)}\t{'yes' if out else 'no'}\t"
+              + "\t".join(f"{v:.3f}" for p in probabilities for v in p[i]))
     if flagged:
         print(f"{len(flagged)} file(s) far outside the training data (outlier = yes): their labels are not "
               "to be trusted", file=sys.stderr)

@@ -1,7 +1,8 @@
 """UA (unweighted accuracy: mean per-class recall) and WA (weighted accuracy: plain accuracy).
 
 As functions, as scorers, and by name: ``scoring=SCORING`` (or ``scoring="ua"`` through
-:func:`get_scorer`) in ``cross_validate`` / ``GridSearchCV``. UA equals sklearn's
+:func:`get_scorer`) in ``cross_validate`` / ``GridSearchCV``; :func:`head_scorer` scores one target
+of a multi-output classifier. UA equals sklearn's
 ``"balanced_accuracy"`` when every class occurs in ``y_true``.
 """
 from __future__ import annotations
@@ -38,6 +39,25 @@ wa_scorer = make_scorer(weighted_accuracy)
 
 #: Multi-metric scoring for ``cross_validate(..., scoring=SCORING)``.
 SCORING = {"ua": ua_scorer, "wa": wa_scorer}
+
+
+def head_scorer(metric="uar", head=0):
+    """A scorer of one target of a multi-output classifier (e.g. Wieser et al.'s valence and
+    arousal heads): ``"uar"`` (unweighted average recall, the UA) or ``"war"`` (weighted average
+    recall, the accuracy) of column ``head`` of ``predict(X)`` against column ``head`` of y, for
+    ``cross_validate(..., scoring={"uar_valence": head_scorer("uar", 0), ...})``.
+    """
+    metrics = {"uar": unweighted_accuracy, "war": weighted_accuracy}
+    if metric not in metrics:
+        raise ValueError(f"metric must be 'uar' or 'war', got {metric!r}")
+
+    def score(y_true, y_pred):
+        y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+        if y_true.ndim != 2 or not 0 <= head < y_true.shape[1]:
+            raise ValueError(f"head {head} is not a column of y (shape {y_true.shape})")
+        return metrics[metric](y_true[:, head], y_pred[:, head])
+
+    return make_scorer(score)
 
 
 def get_scorer(name):

@@ -10,7 +10,8 @@ and tensors through loaders that refuse pickles.
 
 A skorch net is stored as its parameters, its fitted attributes and the state dicts of its module,
 criterion and optimizer; loading re-initialises the net from its parameters and loads those state
-dicts into it. Training callbacks' internal state (e.g. early stopping's best weights) is not kept:
+dicts into it. Training callbacks' internal state (e.g. early stopping's best weights, a learning-rate
+scheduler) is not kept, not even of a callback given as a parameter:
 a loaded net predicts exactly as saved, and ``partial_fit`` continues from the saved weights.
 """
 from __future__ import annotations
@@ -124,6 +125,8 @@ class _Writer:
         if not isinstance(state, dict):
             raise TypeError(f"{path}: a {name} has no attribute dictionary to save")
         torch_parts = {}
+        if _is_skorch_callback(obj):  # its fitted attributes are training-time state (a scheduler)
+            state = {k: v for k, v in state.items() if not k.endswith("_")}
         if _is_skorch_net(obj):
             state, torch_parts = _split_net_state(obj, state)
         node = {"object": name, "state": self.node(dict(state), f"{path}.{type(obj).__name__}")}
@@ -145,6 +148,11 @@ def _is_function(obj):
     import types
 
     return isinstance(obj, (types.FunctionType, types.BuiltinFunctionType))
+
+
+def _is_skorch_callback(obj):
+    callbacks = sys.modules.get("skorch.callbacks")
+    return callbacks is not None and isinstance(obj, callbacks.Callback)
 
 
 def _is_skorch_net(obj):

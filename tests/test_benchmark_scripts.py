@@ -299,7 +299,23 @@ def test_a_dimensional_run_scores_each_dimension_with_its_own_model(tmp_path, mo
         assert dim["classes"] == expected and len(dim["fold_f1"]) == len(dim["fold_speakers"]) == 2
     assert run["mean_f1"] == pytest.approx(np.mean([run["dimensions"][d]["f1"] for d in ("arousal", "valence", "dominance")]))
     assert run["command"] == "python benchmarks/dimensional.py --systems baseline --corpus synthetic --cv kfold:2"
-    assert "(macro F1, proxy)" in capsys.readouterr().out
+    assert "(proxy)" in capsys.readouterr().out
+
+
+def test_a_joint_dimensional_run_fits_one_multi_head_model_for_all_dimensions(tmp_path, monkeypatch):
+    import dimensional
+
+    from sklearn_ser.datasets import five_levels
+
+    _main(dimensional, monkeypatch, "--systems", "wieser-ftr", "baseline", "--corpus", "synthetic", "--cv",
+          "kfold:2", "--out", str(tmp_path), "--dimensions", "valence", "arousal", "--levels", "five", "--joint")
+    runs = {r["system"]: r for r in load_runs("synthetic", kind="dimensional-five-joint", root=tmp_path)}
+    assert runs["wieser-ftr"]["joint"] is True and runs["baseline"]["joint"] is False  # an SVM takes no 2-D y
+    for run in runs.values():
+        assert set(run["dimensions"]) == {"valence", "arousal"} and run["levels"] == "five"
+        expected = pd.Series(five_levels(_tiny_corpus(), "arousal", proxy=True)).value_counts()
+        assert run["dimensions"]["arousal"]["classes"] == {str(k): int(v) for k, v in expected.items()}
+    assert runs["wieser-ftr"]["command"].endswith("--dimensions valence arousal --levels five --joint")
 
 
 def test_the_latent_sweep_reads_each_point_from_the_runs_at_its_latent_size(tmp_path):

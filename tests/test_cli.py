@@ -75,6 +75,8 @@ def test_command_is_installed():
 
 KIM_3D = ["max_epochs=1", "module__n_hidden=16"]
 LATIF = ["latent_size=8", "hidden=[16, 8]", "encoder_epochs=1", "max_epochs=1", "module__n_cells=8"]
+WIESER = ["max_epochs=1", "module__hidden=[8, 8]"]
+WIESER_CNN = [*WIESER, "module__filters=[4, 4, 4]", "module__kernels=[8, 4, 2]"]
 ZHANG_MEMBERS = ['members=["2d-small", "3d"]', 'member_params={"max_epochs": 1, "module__n_hidden": 16}']
 # The smallest --set overrides that still run each system's whole path (few epochs, small layers);
 # a newly registered system fails the test below until it gets an entry here.
@@ -100,6 +102,10 @@ TOY_SETTINGS = {
     "latif-ae-lstm": LATIF,
     "latif-vae-lstm": LATIF,
     "latif-cvae-lstm": LATIF,
+    "wieser-elor": WIESER_CNN,
+    "wieser-lom": WIESER_CNN,
+    "wieser-ftr": WIESER,
+    "wieser-elor-ftr": WIESER_CNN,
 }
 TRAINED = {}  # system -> (saved model, CLI probabilities), for the one reloading process
 

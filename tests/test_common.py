@@ -20,8 +20,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklearn_ser.audio import AudioLoader
 from sklearn_ser.ensemble import ELMClassifier, FeatureFusionClassifier, FunctionalsELM, ScoreFusionClassifier
 from sklearn_ser.estimators import (
-    AEEncoder, CVAEEncoder, LatentLSTMClassifier, SegmentNetClassifier, SERNetClassifier,
-    SERStepNetClassifier, VAEEncoder,
+    AEEncoder, CVAEEncoder, LatentLSTMClassifier, MultiHeadNetClassifier, SegmentNetClassifier,
+    SERNetClassifier, SERStepNetClassifier, VAEEncoder,
 )
 from sklearn_ser.features import (
     REPRESENTATIONS, BinStandardScaler, FrameWindows, LLDFunctionals, OpenSmileFunctionals,
@@ -75,9 +75,9 @@ class FeaturesAsSegments(LogisticRegression):
         return super().predict_proba(X.reshape(-1, 1)).reshape(X.shape[0], X.shape[1], -1)
 
 
-class OneSegmentPerRow(SegmentNetClassifier):
-    """SegmentNetClassifier reading each row of the checks' 2-D X as an utterance of one segment,
-    its dense ``(n_utterances, n_segments, n_features)`` form (a 2-D X is refused)."""
+class _OneSegment:
+    """A segment net reading each row of the checks' 2-D X as an utterance of one segment, its
+    dense ``(n_utterances, n_segments, n_features)`` form (a 2-D X is refused)."""
 
     def fit(self, X, y, groups=None, **fit_params):
         return super().fit(_one_segment(X), y, groups=groups, **fit_params)
@@ -90,6 +90,31 @@ class OneSegmentPerRow(SegmentNetClassifier):
 
     def embed_utterances(self, X):
         return super().embed_utterances(_one_segment(X))
+
+
+class OneSegmentPerRow(_OneSegment, SegmentNetClassifier):
+    pass
+
+
+class MultiHeadOneSegmentPerRow(_OneSegment, MultiHeadNetClassifier):
+    pass
+
+
+class TwoHeads(torch.nn.Module):
+    """A toy multi-head network: one hidden layer read by a linear head per target."""
+
+    def __init__(self, n_classes=(2,), n_features=2, n_hidden=16):
+        super().__init__()
+        n_classes = (n_classes,) if isinstance(n_classes, int) else tuple(n_classes)
+        self.body = torch.nn.Sequential(torch.nn.Linear(n_features, n_hidden), torch.nn.ReLU())
+        self.heads = torch.nn.ModuleList(torch.nn.Linear(n_hidden, n) for n in n_classes)
+
+    def embed(self, X):
+        return self.body(X)
+
+    def forward(self, X):
+        hidden = self.body(X)
+        return tuple(head(hidden) for head in self.heads)
 
 
 def _one_segment(X):
@@ -148,6 +173,8 @@ INSTANCES = {
     SERNetClassifier: [SERNetClassifier(FrameDNN, module__n_layers=1, **_NET)],
     SERStepNetClassifier: [SERStepNetClassifier(StepDNN, **_NET)],
     SegmentNetClassifier: [OneSegmentPerRow(FrameDNN, module__n_layers=1, **_NET)],
+    MultiHeadNetClassifier: [MultiHeadOneSegmentPerRow(TwoHeads, **_NET),
+                             MultiHeadOneSegmentPerRow(TwoHeads, head_updates="joint", **_NET)],
     # a dense 2-D X is a stack of segments, one code per row
     AEEncoder: [AEEncoder(latent_size=2, hidden=(8, 4), max_epochs=2)],
     VAEEncoder: [VAEEncoder(latent_size=2, hidden=(8, 4), max_epochs=2, output="mean_logvar")],

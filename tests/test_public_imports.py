@@ -34,7 +34,9 @@ PUBLIC = {
         'FrequencyWarp', 'SERNetClassifier', 'SERStepNetClassifier', 'SegmentNetClassifier',
         'pool_posteriors',
         # issue 27 (Latif et al.)
-        'AEEncoder', 'CVAEEncoder', 'LatentLSTMClassifier', 'VAEEncoder'
+        'AEEncoder', 'CVAEEncoder', 'LatentLSTMClassifier', 'VAEEncoder',
+        # issue 28 (Wieser et al.)
+        'HEAD_UPDATES', 'MultiHeadNetClassifier'
     ],
     'sklearn_ser.features': [
         'BinStandardScaler', 'FUNCTIONAL_NAMES', 'FrameWindows', 'KimSpectrogramVolumes',
@@ -44,7 +46,9 @@ PUBLIC = {
         'context_stack', 'enroll', 'frame_llds', 'functional_names', 'functionals',
         'log_mel_spectrogram', 'log_spectrogram', 'mfcc', 'minmax_gain_per_speaker',
         'power_spectrogram', 'ragged', 'segment_rows', 'stack_segments', 'standardize_per_speaker',
-        'voicing_probability'
+        'voicing_probability',
+        # issue 28 (Wieser et al.)
+        'WieserWindowFunctionals'
     ],
     'sklearn_ser.features.base': [
         'UtteranceTransformer'
@@ -52,13 +56,18 @@ PUBLIC = {
     'sklearn_ser.features.representations': [
         'KimSpectrogramVolumes', 'LLDContextFrames', 'LatifLogMelSegments', 'RawSubsequences',
         'WieserMFCCWindows', 'WieserRawWindows', 'ZhangMelClips', 'ZhangMelSegments',
-        'ZhangRawSegments', 'delta_operator'
+        'ZhangRawSegments', 'delta_operator',
+        # issue 28 (Wieser et al.)
+        'WieserWindowFunctionals'
     ],
     'sklearn_ser.inspection': [
         'confusion_percent', 'plot_confusion_matrix', 'plot_embedding', 'plot_representation',
         'tsne_embedding',
         # issue 27 (Latif et al.)
-        'plot_reconstruction', 'reconstruction_errors', 'unfold_segments'
+        'plot_reconstruction', 'reconstruction_errors', 'unfold_segments',
+        # issue 28
+        'activation_summary', 'envelope_correlation', 'maximize_activation', 'plot_saliency',
+        'saliency', 'saliency_correlation', 'write_activation'
     ],
     'sklearn_ser.model_selection': [
         'Comparison', 'EvaluationReport', 'KimSpeakerSplit', 'LeaveOneSpeakerOut', 'SpeakerHoldout',
@@ -69,7 +78,9 @@ PUBLIC = {
         'CNN1DLSTM', 'CNN2DLSTM', 'FFTConv', 'FrameDNN', 'Kim3DCNN', 'Kim3DCNNSteps',
         'SequenceLSTM', 'Zhang1DCNN', 'Zhang3DCNN', 'ZhangAlexNet', 'count_parameters',
         # issue 27 (Latif et al.)
-        'LatifAE', 'LatifCVAE', 'LatifLSTM', 'LatifVAE', 'gaussian_kl'
+        'LatifAE', 'LatifCVAE', 'LatifLSTM', 'LatifVAE', 'gaussian_kl',
+        # issue 28 (Wieser et al.)
+        'WieserCNN', 'WieserNet'
     ],
     'sklearn_ser.nets.fftconv': [
         'FFTConv', 'fft_conv', 'kernel_spectrum', 'make_conv'
@@ -79,7 +90,9 @@ PUBLIC = {
         'ZHANG_TRAINING', 'baseline', 'dnn_elm', 'get_system', 'kim_1d_cnn_lstm', 'kim_2d_cnn_lstm',
         'kim_3d_cnn', 'lstm_elm', 'parse_settings', 'system_settings', 'zhang_cnn', 'zhang_fusion',
         # issue 27 (Latif et al.)
-        'latif_lstm'
+        'latif_lstm',
+        # issue 28 (Wieser et al.)
+        'WIESER_INPUTS', 'WIESER_TRAINING', 'wieser_net'
     ],
 }
 
@@ -90,6 +103,8 @@ SYSTEM_NAMES = [
     "zhang-feature-fusion", "kim-1d-cnn-lstm",
     # issue 27 (Latif et al.)
     "latif-ae-lstm", "latif-vae-lstm", "latif-cvae-lstm",
+    # issue 28 (Wieser et al.)
+    "wieser-elor", "wieser-lom", "wieser-ftr", "wieser-elor-ftr",
 ]
 
 

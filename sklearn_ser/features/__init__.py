@@ -11,7 +11,8 @@ from .lld import LLD_NAMES, frame_llds, voicing_probability
 from .opensmile import OpenSmileFunctionals
 from .representations import (
     KimSpectrogramVolumes, LatifLogMelSegments, LLDContextFrames, RawSubsequences,
-    WieserMFCCWindows, WieserRawWindows, ZhangMelClips, ZhangMelSegments, ZhangRawSegments,
+    WieserMFCCWindows, WieserRawWindows, WieserWindowFunctionals, ZhangMelClips, ZhangMelSegments,
+    ZhangRawSegments,
 )
 from .scaling import BinStandardScaler
 from .segments import FrameWindows, context_stack, ragged, segment_rows, stack_segments
@@ -21,12 +22,13 @@ from .spectral import log_mel_spectrogram, log_spectrogram, mfcc, power_spectrog
 REPRESENTATIONS = (
     KimSpectrogramVolumes, LLDContextFrames, RawSubsequences, LatifLogMelSegments,
     ZhangRawSegments, ZhangMelSegments, ZhangMelClips, WieserRawWindows, WieserMFCCWindows,
+    WieserWindowFunctionals,
 )
 
 __all__ = [
     "BinStandardScaler", "FrameWindows", "MIN_UTTERANCES", "enroll", "FUNCTIONAL_NAMES", "LLD_NAMES", "LLDFunctionals", "OpenSmileFunctionals", "REPRESENTATIONS",
     "KimSpectrogramVolumes", "LatifLogMelSegments", "LLDContextFrames", "RawSubsequences",
-    "WieserMFCCWindows", "WieserRawWindows", "ZhangMelClips", "ZhangMelSegments",
+    "WieserMFCCWindows", "WieserRawWindows", "WieserWindowFunctionals", "ZhangMelClips", "ZhangMelSegments",
     "ZhangRawSegments", "context_stack", "frame_llds", "functional_names", "functionals",
     "log_mel_spectrogram", "log_spectrogram", "mfcc", "minmax_gain_per_speaker",
     "power_spectrogram", "ragged", "segment_rows", "stack_segments", "standardize_per_speaker",

@@ -110,12 +110,27 @@ def _training_history(model):
     return None
 
 
+def _check_labels_trained(y, train, test, groups):
+    """Refuse, before any fit, a fold whose test side holds a label its training side lacks: the
+    model could not predict it (per target for a 2-D y)."""
+    for h, column in enumerate(y.T if y.ndim == 2 else [y]):
+        unseen = sorted(set(column[test].tolist()) - set(column[train].tolist()), key=str)
+        if unseen:
+            target = f" of target {h}" if y.ndim == 2 else ""
+            raise ValueError(f"the fold testing speaker(s) {', '.join(map(str, np.unique(groups[test])))} has "
+                             f"label(s) {unseen}{target} that its training speakers never have")
+
+
 def _fit_predict(estimator, X, y, groups, train, test, return_estimator=False):
     start = time.perf_counter()
     fit_params = speaker_fit_params(estimator, groups[train])
     model = clone(estimator).fit(take_utterances(X, train), y[train], **fit_params)
     stats = {"fit_seconds": time.perf_counter() - start}
-    check_known_labels(y[test], model.classes_)
+    if y.ndim == 2:  # per target, its classes
+        for h, classes in enumerate(model.classes_):
+            check_known_labels(y[test][:, h], classes)
+    else:
+        check_known_labels(y[test], model.classes_)
     start = time.perf_counter()
     pred = model.predict(take_utterances(X, test))
     stats["predict_seconds"] = time.perf_counter() - start
@@ -209,17 +224,25 @@ def evaluate(estimator, X, y, groups=None, cv="loso", n_jobs=None, precompute=Tr
         in front of it.
 
     Every split is checked to share no speaker between its training and test side.
+
+    With a 2-D y (one column per target, for a multi-output classifier such as Wieser et al.'s
+    two-headed nets), each fold is fitted once on all targets and a list of reports is returned,
+    one per column of y.
     """
     ids = _utterance_ids(X)
     y = check_no_missing(np.asarray(y), "label", ids)
     groups = speakers_of(X, groups)
     groups = _check_groups(groups if groups is None else check_no_missing(groups, "speaker", ids), len(y))
-    if len(np.unique(y)) < 2:
-        raise ValueError(f"y holds a single class ({y[0]!r}); a classifier needs at least 2")
+    if y.ndim not in (1, 2):
+        raise ValueError(f"y must be 1-D, or 2-D (one column per target), got shape {y.shape}")
+    for column in (y.T if y.ndim == 2 else [y]):
+        if len(np.unique(column)) < 2:
+            raise ValueError(f"y holds a single class ({column[0]!r}); a classifier needs at least 2")
     splitter = make_cv(cv, random_state)
     splits = list(splitter.split(np.zeros(len(y)), y, groups))
     for train, test in splits:
         check_speaker_disjoint(groups, train, test)
+        _check_labels_trained(y, train, test, groups)
 
     info = {"cv": str(splitter), "n_utterances": int(len(y)), "n_speakers": int(len(np.unique(groups)))}
     n_pre = _stateless_prefix(estimator) if precompute else 0
@@ -235,9 +258,24 @@ def evaluate(estimator, X, y, groups=None, cv="loso", n_jobs=None, precompute=Tr
         results = tqdm(results, total=len(splits), desc="folds", unit="fold", leave=False)
     results = list(results)
 
+    fitted = None
+    if return_estimators:  # stateless steps are fitted as they are: the precomputed ones go back in front,
+        # cloned so that no fold's model shares a step with another's or with the caller's estimator
+        fitted = [type(estimator)(clone(Pipeline(estimator.steps[:n_pre])).steps + model.steps) if n_pre else model
+                  for _, _, model in results]
+    common = dict(info=info, estimators=fitted,
+                  test_indices=[test for _, test in splits] if return_estimators else None)
+    if y.ndim == 2:  # a multi-output classifier: a report per target, from the same fits
+        return [_report(y[:, h], splits, [(np.asarray(pred)[:, h], stats) for pred, stats, _ in results],
+                        groups, **common) for h in range(y.shape[1])]
+    return _report(y, splits, [(pred, stats) for pred, stats, _ in results], groups, **common)
+
+
+def _report(y, splits, predictions, groups, info, estimators, test_indices):
+    """The report of one target: per-fold and pooled scores of the folds' predictions."""
     y_pred = np.empty(len(y), dtype=object)
     rows = []
-    for k, ((train, test), (pred, stats, _)) in enumerate(zip(splits, results)):
+    for k, ((train, test), (pred, stats)) in enumerate(zip(splits, predictions)):
         y_pred[test] = pred
         rows.append(dict(
             fold=k, test_speakers=",".join(map(str, np.unique(groups[test]))), n_test=len(test),
@@ -245,11 +283,6 @@ def evaluate(estimator, X, y, groups=None, cv="loso", n_jobs=None, precompute=Tr
             f1=f1_score(y[test], pred.astype(y.dtype), average="macro", zero_division=0),
             **{name: round(value, 4) if np.isscalar(value) else value for name, value in stats.items()},
         ))
-    fitted = None
-    if return_estimators:  # stateless steps are fitted as they are: the precomputed ones go back in front,
-        # cloned so that no fold's model shares a step with another's or with the caller's estimator
-        fitted = [type(estimator)(clone(Pipeline(estimator.steps[:n_pre])).steps + model.steps) if n_pre else model
-                  for _, _, model in results]
     tested = np.concatenate([test for _, test in splits])
     y_true, y_hat = y[tested], y_pred[tested].astype(y.dtype)
     labels = np.unique(y)
@@ -266,6 +299,5 @@ def evaluate(estimator, X, y, groups=None, cv="loso", n_jobs=None, precompute=Tr
                                columns=pd.Index(labels, name="predicted")),
         per_class=pd.DataFrame({"recall": recall, "precision": precision, "f1": f1, "support": support},
                                index=pd.Index(labels, name="label")),
-        y_true=y_true, y_pred=y_hat, info=info,
-        estimators=fitted, test_indices=[test for _, test in splits] if return_estimators else None,
+        y_true=y_true, y_pred=y_hat, info=dict(info), estimators=estimators, test_indices=test_indices,
     )

@@ -203,7 +203,7 @@ def test_evaluate_refuses_bad_setups(small_corpus):
     # a class that only one speaker has: its fold tests a label the model never saw
     y = small_corpus["label"].to_numpy().copy()
     y[(small_corpus["speaker"] == "spk00").to_numpy()] = "bored"
-    with pytest.raises(ValueError, match=r"labels \['bored'\] were not among the classes"):
+    with pytest.raises(ValueError, match=r"speaker\(s\) spk00 has label\(s\) \['bored'\] that its training"):
         evaluate(LogisticRegression(), X, y, groups=small_corpus["speaker"])
 
 
@@ -308,3 +308,41 @@ def test_speaker_fit_params_follow_the_fit_requests(routing):
         assert speaker_fit_params(make_pipeline(StandardScaler(), LogisticRegression()), groups) == {}
         net.set_params(net__train_split=None)  # no validation split: no speakers wanted
         assert speaker_fit_params(net, groups) == {}
+
+
+FITS = []
+
+
+class CountingMultiOutput(Pipeline):
+    def fit(self, X, y=None, **params):
+        FITS.append(len(X))
+        return super().fit(X, y, **params)
+
+
+def test_evaluate_a_multi_output_classifier_gives_a_report_per_target_from_one_fit_per_fold(small_corpus):
+    from sklearn.multioutput import MultiOutputClassifier
+
+    from sklearn_ser.features import LLDFunctionals
+
+    Y = np.stack([np.where(small_corpus["label"].isin(["happy", "neutral"]), "positive", "negative"),
+                  np.where(small_corpus["label"].isin(["angry", "happy"]), "high", "low")], axis=1)
+    model = CountingMultiOutput([("features", LLDFunctionals()), ("scale", StandardScaler()),
+                                 ("clf", MultiOutputClassifier(LogisticRegression(max_iter=500)))])
+    FITS.clear()
+    reports = evaluate(model, small_corpus, Y, cv="kfold:3", precompute=False)
+    assert len(FITS) == 3  # the targets share each fold's fit
+    assert [list(r.per_class.index) for r in reports] == [["negative", "positive"], ["high", "low"]]
+    for h, report in enumerate(reports):
+        separately = evaluate(make_pipeline(LLDFunctionals(), StandardScaler(), LogisticRegression(max_iter=500)),
+                              small_corpus, Y[:, h], cv="kfold:3")
+        assert report.ua == pytest.approx(separately.ua)
+        assert list(report.per_fold["test_speakers"]) == list(separately.per_fold["test_speakers"])
+    assert reports[1].ua > 0.8  # arousal: loud and fast voices against the others; chance 0.5
+    with pytest.raises(ValueError, match="y must be 1-D, or 2-D"):
+        evaluate(model, small_corpus, Y[:, :, None], cv="kfold:3")
+    unseen = Y.copy()
+    unseen[(small_corpus["speaker"] == "spk03").to_numpy(), 1] = "extreme"  # one speaker's own level
+    FITS.clear()
+    with pytest.raises(ValueError, match=r"testing speaker\(s\) spk03 has label\(s\) \['extreme'\] of target 1"):
+        evaluate(model, small_corpus, unseen, cv="loso", precompute=False)
+    assert FITS == []  # refused before any fit

@@ -13,11 +13,11 @@ exhausting memory.
 from ._base import delta_operator
 from .kim import KimSpectrogramVolumes, LLDContextFrames, RawSubsequences
 from .latif import LatifLogMelSegments
-from .wieser import WieserMFCCWindows, WieserRawWindows
+from .wieser import WieserMFCCWindows, WieserRawWindows, WieserWindowFunctionals
 from .zhang import ZhangMelClips, ZhangMelSegments, ZhangRawSegments
 
 __all__ = [
     "KimSpectrogramVolumes", "LLDContextFrames", "LatifLogMelSegments", "RawSubsequences",
-    "WieserMFCCWindows", "WieserRawWindows", "ZhangMelClips", "ZhangMelSegments", "ZhangRawSegments",
+    "WieserMFCCWindows", "WieserRawWindows", "WieserWindowFunctionals", "ZhangMelClips", "ZhangMelSegments", "ZhangRawSegments",
     "delta_operator",
 ]

@@ -89,3 +89,49 @@ class WieserMFCCWindows(WieserRawWindows):
             mfcc(w, self.sr, self.n_mfcc, self.n_mels, 0.0, None, self.n_fft, self.hop_length,
                  self.win_length).T for w in windows
         ])
+
+
+def window_slices(y, window, min_last):
+    """The audio of each of :func:`long_utterance_windows`'s windows, without its zero padding."""
+    return [y[k * window:(k + 1) * window] for k in range(window_count(len(y), window, min_last))]
+
+
+class WieserWindowFunctionals(WieserRawWindows):
+    """Wieser et al. 2020's FTR input: handcrafted functionals of each 6 s window's audio (its
+    samples only, not the padding): the library's 384 LLD functionals
+    (:class:`~sklearn_ser.features.LLDFunctionals`, the INTERSPEECH 2009 emotion set's layout,
+    the closest to the paper's IS10 set the library computes itself), ``(n_windows, 384)`` per
+    utterance. With ``with_audio=True`` (ELoR + FTR) each window's raw audio comes first:
+    ``(n_windows, 96000 + 384)``.
+
+    Parameters
+    ----------
+    with_audio : bool, default=False
+    others : as :class:`WieserRawWindows`
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ser.features import WieserWindowFunctionals
+    >>> WieserWindowFunctionals().fit_transform([np.random.default_rng(0).uniform(-.5, .5, 16000 * 10)])[0].shape
+    (2, 384)
+    """
+
+    N_FUNCTIONALS = 384
+
+    def __init__(self, sr=DEFAULT_SR, window_s=6.0, min_last_s=3.0, with_audio=False, n_jobs=None,
+                 progress=False, max_output_mb=256):
+        super().__init__(sr, window_s, min_last_s, n_jobs, progress, max_output_mb)
+        self.with_audio = with_audio
+
+    def output_shape(self, n_samples):
+        width = self.N_FUNCTIONALS + (self._window()[0] if self.with_audio else 0)
+        return (self._n_windows(n_samples), width)
+
+    def _one(self, y):
+        from ..functionals import functionals
+        from ..lld import frame_llds
+
+        rows = np.stack([functionals(frame_llds(piece, sr=self.sr)) for piece in window_slices(y, *self._window())])
+        rows = rows.astype(np.float32)
+        return np.hstack([super()._one(y), rows]) if self.with_audio else rows

@@ -8,7 +8,8 @@ from sklearn.pipeline import Pipeline
 from sklearn_ser.exceptions import InvalidUtteranceError
 from sklearn_ser.features import (
     REPRESENTATIONS, KimSpectrogramVolumes, LatifLogMelSegments, LLDContextFrames, RawSubsequences,
-    WieserMFCCWindows, WieserRawWindows, ZhangMelClips, ZhangMelSegments, ZhangRawSegments,
+    WieserMFCCWindows, WieserRawWindows, WieserWindowFunctionals, ZhangMelClips, ZhangMelSegments,
+    ZhangRawSegments,
 )
 
 from ...conftest import SR, noise
@@ -25,6 +26,7 @@ EXPECTED = {
     ZhangMelClips: lambda s: (1 + max(0, ((1 + -(-(int(s * SR) - 400) // 160) - 64) // 32 + 1 - 4) // 4), 3, 4, 64, 64),
     WieserRawWindows: lambda s: (max(1, int(s // 6) + (s % 6 > 3)), 96000),
     WieserMFCCWindows: lambda s: (max(1, int(s // 6) + (s % 6 > 3)), 26, 599),
+    WieserWindowFunctionals: lambda s: (max(1, int(s // 6) + (s % 6 > 3)), 384),
 }
 
 
