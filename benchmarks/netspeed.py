@@ -8,7 +8,8 @@ FLOPs are those of the plain layers (``conv="torch"``: the direct convolution a 
 taken by ``torch.utils.flop_counter``; the nets run their default (FFT) convolutions, which do far
 fewer, so "achieved GFLOP/s" is the direct-convolution-equivalent rate. The counter does not see
 the LSTM kernels: their FLOPs are counted here from the shapes each LSTM met (the four gates' two
-matrix products per step and layer; backward taken as twice forward).
+matrix products per step and layer; backward: the weights' gradients, the recurrence's and the
+input's where it needs one).
 
 Latif et al.'s systems also train an autoencoder (AE, VAE or CVAE) before their LSTM: its figures
 are measured the same way, per 800-value segment at the encoder's batch size, as ``encoder``.
@@ -69,22 +70,38 @@ def lstm_step_flops(lstm):
     return total
 
 
+def lstm_backward_step_flops(lstm, input_grad):
+    """Backward FLOPs of one time step of ``lstm``: the weights' gradients (as many as the forward
+    products), the recurrent state's gradients, and the input's except for a first layer whose
+    input needs none (``input_grad=False``, e.g. features)."""
+    directions = 2 if lstm.bidirectional else 1
+    total = lstm_step_flops(lstm)  # weight gradients
+    for layer in range(lstm.num_layers):
+        inputs = lstm.input_size if layer == 0 else lstm.hidden_size * directions
+        total += directions * 8 * lstm.hidden_size * lstm.hidden_size  # through the recurrence
+        if layer > 0 or input_grad:
+            total += directions * 8 * lstm.hidden_size * inputs
+    return total
+
+
 class _LSTMCounter:
-    """Counts the forward FLOPs of every ``nn.LSTM`` of a module from the steps it is given
-    (torch's counter does not see the fused LSTM kernels)."""
+    """Counts the forward and backward FLOPs of every ``nn.LSTM`` of a module from the steps it is
+    given (torch's counter does not see the fused LSTM kernels)."""
 
     def __init__(self, module):
-        self.flops = 0
+        self.flops = self.backward_flops = 0
         self.handles = [m.register_forward_hook(self._hook) for m in module.modules()
                         if isinstance(m, torch.nn.LSTM)]
 
     def _hook(self, lstm, inputs, output):
         x = inputs[0]
+        data = x.data if isinstance(x, torch.nn.utils.rnn.PackedSequence) else x
         if isinstance(x, torch.nn.utils.rnn.PackedSequence):
             steps = x.data.shape[0]  # every valid step of every sequence
         else:
             steps = x.shape[0] * x.shape[1] if x.dim() == 3 else x.shape[0]
         self.flops += steps * lstm_step_flops(lstm)
+        self.backward_flops += steps * lstm_backward_step_flops(lstm, data.requires_grad)
 
     def __enter__(self):
         return self
@@ -100,7 +117,7 @@ def _heads(out):
 
 def flops_per_sample(module, sample):
     """(forward, training step) FLOPs for one sample, as torch's flop counter sees them plus the
-    LSTMs' (backward counted as twice forward): counted on a batch of two, since batch
+    LSTMs' (:func:`lstm_backward_step_flops`): counted on a batch of two, since batch
     normalisation cannot train on one sample of length 1."""
     x = torch.as_tensor(np.stack([sample, sample]))
     module.eval()
@@ -110,7 +127,7 @@ def flops_per_sample(module, sample):
     module.train()
     with FlopCounterMode(display=False) as counter, _LSTMCounter(module) as lstm:
         sum(out.sum() for out in _heads(module(x))).backward()
-    return forward / 2, (counter.get_total_flops() + 3 * lstm.flops) / 2
+    return forward / 2, (counter.get_total_flops() + lstm.flops + lstm.backward_flops) / 2
 
 
 def measure(name, n_classes=7, steps=4, **recipe_params):

@@ -354,7 +354,10 @@ def test_netspeed_counts_the_lstm_flops_torch_s_counter_misses():
 
     forward, train = netspeed.flops_per_sample(Net(), np.zeros((7, 10), dtype=np.float32))
     assert forward == 7 * netspeed.lstm_step_flops(lstm) + 2 * 16 * 3  # seven steps, then the dense layer
-    assert train == 3 * 7 * netspeed.lstm_step_flops(lstm) + 3 * 2 * 16 * 3
+    # backward: weight gradients (= forward), the recurrence's gradients in both layers, and the input
+    # gradients of the second layer only (the features need none)
+    backward = 7 * (netspeed.lstm_step_flops(lstm) + 2 * 8 * 16 * 16 + 8 * 16 * 16) + 2 * 2 * 16 * 3
+    assert train == forward + backward
 
 
 def test_netspeed_measures_a_latif_system_s_autoencoder_beside_its_lstm():
