@@ -29,6 +29,8 @@ from sklearn_ser.features import (
 from sklearn_ser.nets import FrameDNN
 from sklearn_ser.novelty import NoveltyCheck, SERPipeline
 
+from .estimators.test_multihead import TwoHeads
+
 PACKAGES = ("sklearn_ser.audio", "sklearn_ser.datasets", "sklearn_ser.ensemble", "sklearn_ser.estimators",
             "sklearn_ser.features", "sklearn_ser.inspection", "sklearn_ser.model_selection", "sklearn_ser.novelty")
 
@@ -98,23 +100,6 @@ class OneSegmentPerRow(_OneSegment, SegmentNetClassifier):
 
 class MultiHeadOneSegmentPerRow(_OneSegment, MultiHeadNetClassifier):
     pass
-
-
-class TwoHeads(torch.nn.Module):
-    """A toy multi-head network: one hidden layer read by a linear head per target."""
-
-    def __init__(self, n_classes=(2,), n_features=2, n_hidden=16):
-        super().__init__()
-        n_classes = (n_classes,) if isinstance(n_classes, int) else tuple(n_classes)
-        self.body = torch.nn.Sequential(torch.nn.Linear(n_features, n_hidden), torch.nn.ReLU())
-        self.heads = torch.nn.ModuleList(torch.nn.Linear(n_hidden, n) for n in n_classes)
-
-    def embed(self, X):
-        return self.body(X)
-
-    def forward(self, X):
-        hidden = self.body(X)
-        return tuple(head(hidden) for head in self.heads)
 
 
 def _one_segment(X):

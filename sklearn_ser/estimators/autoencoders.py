@@ -209,23 +209,26 @@ class _LatentEncoder(TransformerMixin, BaseEstimator):
     def _transform(self, segments, posteriors=None):
         """The codes of ``segments``; ``posteriors`` (one row per segment), if given, replace the
         auxiliary classifier's under the CVAE's ``condition="predicted"``."""
+        self._check_params()
+        out = [self._encode(module, batch, scaled, None if posteriors is None else posteriors[rows])
+               for module, rows, batch, scaled in self._batches(segments)]
+        return segments.restore(np.concatenate(out).astype(np.float32, copy=False))
+
+    def _batches(self, segments):
+        """The fitted module and, batch by batch, the rows' slice, the scaled rows as a tensor on
+        ``device`` and as an array, under ``torch.no_grad``; after checking the feature count."""
         import torch
 
-        self._check_params()
         if segments.rows.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {segments.rows.shape[1]} features, but "
                              f"{type(self).__name__} is expecting {self.n_features_in_} features as input")
         scaled = self._scale(segments.rows)
         module = self._module()
         device = torch.device(self.device)
-        out = []
         with torch.no_grad():
             for start in range(0, len(scaled), _TRANSFORM_BATCH):
                 rows = slice(start, start + _TRANSFORM_BATCH)
-                batch = torch.from_numpy(scaled[rows]).to(device)
-                out.append(self._encode(module, batch, scaled[rows],
-                                        None if posteriors is None else posteriors[rows]))
-        return segments.restore(np.concatenate(out).astype(np.float32, copy=False))
+                yield module, rows, torch.from_numpy(scaled[rows]).to(device), scaled[rows]
 
     def _encode(self, module, batch, rows, posteriors=None):
         mean, logvar = module.encode(batch)
@@ -240,21 +243,12 @@ class _LatentEncoder(TransformerMixin, BaseEstimator):
 
         check_is_fitted(self, "weights_")
         segments = _Segments(X, type(self).__name__)
-        if segments.rows.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {segments.rows.shape[1]} features, but "
-                             f"{type(self).__name__} is expecting {self.n_features_in_} features as input")
         conditions = self._label_conditions(segments, y)
-        scaled = self._scale(segments.rows)
-        module = self._module()
-        device = torch.device(self.device)
         out = []
-        with torch.no_grad():
-            for start in range(0, len(scaled), _TRANSFORM_BATCH):
-                rows = slice(start, start + _TRANSFORM_BATCH)
-                batch = torch.from_numpy(scaled[rows]).to(device)
-                given = None if conditions is None else torch.from_numpy(conditions[rows]).to(device)
-                code, condition = self._code_for_decoding(module, batch, scaled[rows], given)
-                out.append(module.decode(code, condition).cpu().numpy())
+        for module, rows, batch, scaled in self._batches(segments):
+            given = None if conditions is None else torch.from_numpy(conditions[rows]).to(batch.device)
+            code, condition = self._code_for_decoding(module, batch, scaled, given)
+            out.append(module.decode(code, condition).cpu().numpy())
         return segments.restore((np.concatenate(out) * self.scale_ + self.mean_).astype(np.float32, copy=False))
 
     def _label_conditions(self, segments, y):
