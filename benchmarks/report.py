@@ -531,7 +531,8 @@ def dimensional_section(runs):
             dims = r["dimensions"]
             cells = [f"{f3(dims[d]['f1'])} / {f3(dims[d]['ua'])} / {f3(dims[d]['wa'])}" if d in dims else ""
                      for d, _ in shown]
-            rows.append([system, label, r["targets"], *cells, f3(r["mean_f1"]), duration(r["timings"]["seconds"]),
+            mean = f3(r["mean_f1"]) if len(dims) > 1 else ""  # a mean of one dimension is no mean
+            rows.append([system, label, r["targets"], *cells, mean, duration(r["timings"]["seconds"]),
                          code(r["command"])])
         levels = "five levels, one model for all dimensions" if kind.endswith("-five-joint") else (
             "five levels" if "-five" in kind else "low / mid / high") + (
