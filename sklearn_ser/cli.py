@@ -130,30 +130,24 @@ def _prepare(args):
             raise UsageError(str(exc)) from None
     model = _build(args.system, args.set, args.n_jobs, not args.quiet)
     corpus = _load_data(args.corpus, data, args.seed)
-    return model, corpus, _target(corpus, args)
+    return (model, corpus, *_target(corpus, args))
 
 
 def _target(corpus, args):
-    """The y of an evaluate or train run: the categories, or one dimension's low/mid/high classes
-    from the corpus's ratings (from its categories only with --proxy-ratings)."""
+    """The y of an evaluate or train run and what it is: the categories, or one dimension's
+    low/mid/high classes from the corpus's ratings (from its categories only with --proxy-ratings)."""
     if args.target == "label":
-        return corpus["label"].to_numpy()
-    from .datasets import low_mid_high
+        return corpus["label"].to_numpy(), "categories"
+    from .datasets import low_mid_high, ratings_of
 
     try:
-        return low_mid_high(corpus, args.target, proxy=args.proxy_ratings)
+        ratings = ratings_of(corpus, proxy=args.proxy_ratings)
     except ValueError as exc:
         message = str(exc).replace("proxy=True", "--proxy-ratings")
         raise UsageError(f"{args.corpus}: {message}") from None
-
-
-def _target_name(corpus, args):
-    if args.target == "label":
-        return "categories"
-    from .datasets import DIMENSIONS
-
-    rated = all(d in corpus.columns for d in DIMENSIONS)
-    return f"{args.target} low/mid/high" + ("" if rated else " (a proxy from the categories, not ratings)")
+    name = f"{args.target} low/mid/high" + (" (a proxy from the categories, not ratings)"
+                                            if ratings.attrs["proxy"] else "")
+    return low_mid_high(ratings, args.target), name
 
 
 def _write_atomically(path: Path, write):
@@ -198,15 +192,14 @@ def cmd_systems(args):
 def cmd_evaluate(args):
     from .model_selection import evaluate
 
-    pipe, corpus, y = _prepare(args)
+    pipe, corpus, y, target = _prepare(args)
     print(f"{args.system} on {args.corpus}: {len(corpus)} utterances, "
-          f"{corpus['speaker'].nunique()} speakers, {len(np.unique(y))} classes of "
-          f"{_target_name(corpus, args)}, cv={args.cv}")
+          f"{corpus['speaker'].nunique()} speakers, {len(np.unique(y))} classes of {target}, cv={args.cv}")
     start = time.perf_counter()
     report = evaluate(pipe, corpus, y, cv=args.cv, n_jobs=args.n_jobs,
                       progress=not args.quiet, random_state=args.seed)
     seconds = time.perf_counter() - start
-    report.info.update(system=args.system, corpus=args.corpus, target=_target_name(corpus, args),
+    report.info.update(system=args.system, corpus=args.corpus, target=target,
                        seconds=round(seconds, 1))
     print(report.summary())
     print(f"per class:\n{report.per_class.round(3).to_string()}")
@@ -233,12 +226,12 @@ def _save_model(model, path, fmt):
 def cmd_train(args):
     from .model_selection.evaluate import speaker_fit_params
 
-    model, corpus, y = _prepare(args)
+    model, corpus, y, target = _prepare(args)
     model.fit(corpus, y, **speaker_fit_params(model, corpus["speaker"].to_numpy()))
     _reset_run_options(model)
     _save_model(model, args.model, args.format)
     print(f"trained {args.system} on {len(corpus)} utterances of {args.corpus} "
-          f"({_target_name(corpus, args)}); saved {args.model}")
+          f"({target}); saved {args.model}")
 
 
 def _predict_input(args):
