@@ -32,9 +32,10 @@ setup(
         "tqdm>=4.60",
     ],
     extras_require={
-        "opensmile": ["opensmile>=2.4"],
+        "opensmile": ["opensmile>=2.6"],  # 2.6: the INTERSPEECH sets (IS10 for Wieser et al.'s FTR)
         "dask": ["dask[distributed]>=2023.1"],
-        "test": ["pytest>=7"],
+        # the tests cover the openSMILE paths too
+        "test": ["pytest>=7", "opensmile>=2.6"],
     },
     entry_points={"console_scripts": ["sklearn-ser=sklearn_ser.cli:main"]},
     classifiers=[

@@ -58,7 +58,7 @@ FAMILIES = [
     ("Kim et al. 2017", ("kim-", "dnn-elm", "lstm-elm"), "baseline"),
     ("Zhang et al. 2021", ("zhang-",), "zhang-3d"),
     ("Latif et al. 2017", ("latif-",), "baseline"),
-    ("Wieser et al. 2020", ("wieser-",), None),
+    ("Wieser et al. 2020", ("wieser-",), "baseline"),
 ]
 SEED_SETTINGS = ("random_state",)  # runs that differ only here are seeds of one configuration
 SPEED_SETTINGS = ("n_jobs",)  # parallelism: how fast, not what was measured
@@ -538,7 +538,30 @@ def dimensional_section(runs):
             "five levels" if "-five" in kind else "low / mid / high") + (
             ", one model for all dimensions" if kind.endswith("-joint") and "-five" not in kind else "")
         parts += ["", f"{levels}:", "", table(header, rows)]
+        pairs = dimension_pairs(list(latest.values()), [d for d, _ in shown])
+        if pairs:
+            parts += ["", "Each pair of those systems, fold by fold (the row's fold UAR minus the other's per "
+                          "dimension; Wilcoxon p; bold where p < 0.05):", "", pairs]
     return "\n".join(parts)
+
+
+def dimension_pairs(runs, dimensions):
+    """A table of paired Wilcoxon tests on per-fold UAR, per dimension, for every pair of ``runs``."""
+    def folds(run, d):
+        dim = run["dimensions"].get(d)
+        return None if dim is None else dict(zip(dim["fold_speakers"], dim["fold_ua"]))
+
+    rows = []
+    for i, a in enumerate(runs):
+        for b in runs[i + 1:]:
+            cells = []
+            for d in dimensions:
+                test = paired_test(folds(a, d), folds(b, d))
+                bold = "**" if isinstance(test, Test) and test.verdict != "level" else ""
+                cells.append(test if isinstance(test, str) else
+                             f"{bold}{test.mean_difference:+.3f}{bold} ({test.pvalue:.3f})")
+            rows.append([f"{a['system']} − {b['system']}", *cells])
+    return table(["pair", *(f"{d} UAR" for d in dimensions)], rows) if rows else None
 
 
 def long_inputs_section(runs):

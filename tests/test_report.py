@@ -213,3 +213,30 @@ def test_the_readme_block_is_rewritten_between_the_markers_only(tmp_path, capsys
     readme.write_text(f"{report.END}\n{report.BEGIN}\n")
     with pytest.raises(SystemExit, match="expected one"):
         report.main(argv)
+
+
+def store_dimensional(root, system, fold_ua_by_dimension, speakers=SPEAKERS):
+    dims = {d: dict(f1=float(np.mean(ua)), ua=float(np.mean(ua)), wa=float(np.mean(ua)), fold_f1=list(map(float, ua)),
+                    fold_ua=list(map(float, ua)), fold_wa=list(map(float, ua)), fold_speakers=list(speakers))
+            for d, ua in fold_ua_by_dimension.items()}
+    payload = dict(overrides={}, settings_recorded=True, cv="loso", targets="proxy", levels="five", joint=True,
+                   dimensions=dims, mean_f1=float(np.mean([d["f1"] for d in dims.values()])),
+                   timings={"seconds": 60.0}, command="")
+    return write_run("dimensional-five-joint", "emodb", system, jsonable(system_settings(system)), payload, root=root)
+
+
+def test_dimensional_systems_are_paired_per_dimension_by_speaker(tmp_path):
+    rng = np.random.default_rng(2)
+    a = {"valence": rng.uniform(0.2, 0.5, 10), "arousal": rng.uniform(0.5, 0.9, 10)}
+    b = {"valence": rng.uniform(0.2, 0.5, 10), "arousal": rng.uniform(0.1, 0.4, 10)}
+    store_dimensional(tmp_path, "wieser-elor", a)
+    store_dimensional(tmp_path, "baseline", {d: v[::-1] for d, v in b.items()}, speakers=SPEAKERS[::-1])
+    page = report.build_page(load_runs(root=tmp_path))
+    [row] = [line for line in page.splitlines() if line.startswith("| wieser-elor − baseline |")
+             or line.startswith("| baseline − wieser-elor |")]
+    sign = 1 if row.startswith("| wieser-elor") else -1
+    for d in ("arousal", "valence"):
+        diff, p = sign * np.mean(a[d] - b[d]), wilcoxon(a[d], b[d]).pvalue
+        bold = "**" if p < 0.05 else ""
+        assert f"| {bold}{diff:+.3f}{bold} ({p:.3f}) |" in row
+    assert row.count("**") == 2  # arousal differs by construction (p = 0.002), valence by chance only

@@ -1,4 +1,4 @@
-"""openSMILE functionals (eGeMAPSv02, ComParE_2016) behind the ``opensmile`` extra."""
+"""openSMILE functionals (eGeMAPSv02, ComParE_2016, the INTERSPEECH sets, ...) behind the ``opensmile`` extra."""
 from __future__ import annotations
 
 from functools import lru_cache, partial
@@ -10,7 +10,8 @@ from ..audio import DEFAULT_SR, load_utterances
 from .base import UtteranceTransformer
 from .speaker import MIN_UTTERANCES
 
-FEATURE_SETS = ("eGeMAPSv02", "ComParE_2016")
+#: the sets of opensmile-python (>= 2.6 for the INTERSPEECH challenges' IS09-IS13)
+FEATURE_SETS = ("eGeMAPSv02", "ComParE_2016", "emobase", "IS09", "IS10", "IS11", "IS12", "IS13")
 
 
 @lru_cache(maxsize=None)  # one Smile per set and process
@@ -23,22 +24,31 @@ def _smile(feature_set):
         ) from None
     if feature_set not in FEATURE_SETS:
         raise ValueError(f"feature_set must be one of {FEATURE_SETS}, got {feature_set!r}")
+    if not hasattr(opensmile.FeatureSet, feature_set):
+        raise ImportError(f"openSMILE's {feature_set} set needs a newer opensmile: pip install -U opensmile")
     return opensmile.Smile(
         feature_set=getattr(opensmile.FeatureSet, feature_set),
         feature_level=opensmile.FeatureLevel.Functionals,
     )
 
 
-def _functionals(y, sr, feature_set):
+def opensmile_functionals(y, sr, feature_set):
+    """One signal's openSMILE functionals of ``feature_set`` (one of ``FEATURE_SETS``), float32."""
     return _smile(feature_set).process_signal(y, sr).to_numpy(dtype=np.float32)[0]
 
 
+def n_opensmile_functionals(feature_set):
+    """How many functionals ``feature_set`` has."""
+    return len(_smile(feature_set).feature_names)
+
+
 class OpenSmileFunctionals(UtteranceTransformer):
-    """Utterance-level openSMILE functionals: eGeMAPSv02 (88) or ComParE_2016 (6373).
+    """Utterance-level openSMILE functionals: eGeMAPSv02 (88), ComParE_2016 (6373), emobase (988) or
+    an INTERSPEECH challenge's set (IS09 384, IS10 1582, IS11, IS12, IS13).
 
     Parameters
     ----------
-    feature_set : {"eGeMAPSv02", "ComParE_2016"}, default="eGeMAPSv02"
+    feature_set : one of ``FEATURE_SETS``, default="eGeMAPSv02"
     sr : int, default=16000
     speaker_norm : bool, default=False
     min_utterances : int, default=10
@@ -68,7 +78,7 @@ class OpenSmileFunctionals(UtteranceTransformer):
         _smile(self.feature_set)
         waves, utts = load_utterances(X, sr=self.sr, n_jobs=self.n_jobs)
         rows = map_utterances(
-            partial(_functionals, sr=self.sr, feature_set=self.feature_set),
+            partial(opensmile_functionals, sr=self.sr, feature_set=self.feature_set),
             waves, utts.ids, n_jobs=self.n_jobs,
         )
         return np.vstack(rows), {}

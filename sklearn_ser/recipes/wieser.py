@@ -21,13 +21,12 @@ WIESER_INPUTS = {
     # 599 MFCC frames: shorter kernels and pools than the raw CNN's (the paper's are in Fig. 3a only)
     "lom": (WieserMFCCWindows, {}, "mfcc", dict(kernels=(9, 5, 3), pools=(3, 3, 3))),
     "ftr": (WieserWindowFunctionals, {}, "functionals", {}),
-    "elor-ftr": (WieserWindowFunctionals, dict(with_audio=True), "raw+functionals",
-                 dict(n_functionals=WieserWindowFunctionals.N_FUNCTIONALS)),
+    "elor-ftr": (WieserWindowFunctionals, dict(with_audio=True), "raw+functionals", {}),
 }
 
 
-def wieser_net(kind="elor", head_updates="alternate", conv="torch", patience=5, pooling="mean", n_jobs=None,
-               random_state=0, **net_params):
+def wieser_net(kind="elor", head_updates="alternate", conv="torch", functionals=None, patience=5, pooling="mean",
+               n_jobs=None, random_state=0, **net_params):
     """One of Wieser et al. 2020's networks: 6 s windows of an utterance (a longer one sliced, its
     last slice only if over 3 s) through a CNN and/or handcrafted functionals, one MLP head per
     target (two sigmoid layers with dropout); an utterance's posteriors are the mean of its
@@ -43,6 +42,10 @@ def wieser_net(kind="elor", head_updates="alternate", conv="torch", patience=5, 
         window's audio (Table 3). "elor-ftr": both, concatenated before the heads (Table 4).
     head_updates : {"alternate", "joint"}
         The paper's one-head-after-the-other updates on each batch, or one step on the summed losses.
+    functionals : None or str
+        FTR's and ELoR + FTR's functionals: None for the library's 384, or an openSMILE set through
+        the ``opensmile`` extra, "IS10" for the paper's own 1582 (see
+        :class:`~sklearn_ser.features.WieserWindowFunctionals`).
     conv : {"torch", "fft", "auto"}
         The CNN's convolutions (``benchmarks/netspeed.py`` measures them; at these shapes PyTorch's
         own is faster on this machine's CPU than the FFT).
@@ -60,6 +63,12 @@ def wieser_net(kind="elor", head_updates="alternate", conv="torch", patience=5, 
     if kind not in WIESER_INPUTS:
         raise ValueError(f"kind must be one of {sorted(WIESER_INPUTS)}, got {kind!r}")
     representation, rep_params, module_kind, module_params = WIESER_INPUTS[kind]
+    if representation is WieserWindowFunctionals:
+        rep_params = dict(rep_params, feature_set=functionals)
+        if module_kind == "raw+functionals":  # where the audio ends and the functionals begin
+            module_params = dict(module_params, n_functionals=representation(**rep_params).n_functionals())
+    elif functionals is not None:
+        raise ValueError(f"functionals is for kind 'ftr' or 'elor-ftr', not {kind!r}")
     table = dict(WIESER_TRAINING[kind])
     decay, momentum, l2 = table.pop("decay"), table.pop("momentum"), table.pop("l2")
     params = {

@@ -36,6 +36,21 @@ def test_the_paper_s_training_reaches_each_net(system, kind):
     assert net.head_updates == "alternate"
 
 
+
+def test_the_paper_s_is10_functionals_reach_ftr_and_split_elor_ftr_s_input():
+    pytest.importorskip("opensmile")
+    ftr, both = get_system("wieser-ftr", functionals="IS10"), get_system("wieser-elor-ftr", functionals="IS10")
+    assert ftr.named_steps["features"].feature_set == "IS10"
+    assert both.named_steps["features"].get_params()["feature_set"] == "IS10"
+    assert both[-1].module__n_functionals == 1582  # where the audio ends
+    assert get_system("wieser-elor-ftr")[-1].module__n_functionals == 384
+
+
+def test_functionals_are_refused_for_a_net_without_them():
+    with pytest.raises(ValueError, match="functionals is for kind 'ftr' or 'elor-ftr'"):
+        get_system("wieser-elor", functionals="IS10")
+
+
 @pytest.fixture(scope="module")
 def corpus():
     corpus = make_synthetic_corpus(n_speakers=3, n_per_class=2, duration=(1.0, 1.5), random_state=0)

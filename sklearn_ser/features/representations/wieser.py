@@ -98,14 +98,17 @@ def window_slices(y, window, min_last):
 
 class WieserWindowFunctionals(WieserRawWindows):
     """Wieser et al. 2020's FTR input: handcrafted functionals of each 6 s window's audio (its
-    samples only, not the padding): the library's 384 LLD functionals
-    (:class:`~sklearn_ser.features.LLDFunctionals`, the INTERSPEECH 2009 emotion set's layout,
-    the closest to the paper's IS10 set the library computes itself), ``(n_windows, 384)`` per
-    utterance. With ``with_audio=True`` (ELoR + FTR) each window's raw audio comes first:
-    ``(n_windows, 96000 + 384)``.
+    samples only, not the padding), ``(n_windows, n_functionals)`` per utterance: by default the
+    library's 384 LLD functionals (:class:`~sklearn_ser.features.LLDFunctionals`, the INTERSPEECH
+    2009 emotion set's layout, no binary needed); ``feature_set="IS10"`` gives the paper's own
+    set, openSMILE's INTERSPEECH 2010 paralinguistic functionals (1582), through the ``opensmile``
+    extra (any of :data:`~sklearn_ser.features.opensmile.FEATURE_SETS`). With ``with_audio=True``
+    (ELoR + FTR) each window's raw audio comes first: ``(n_windows, 96000 + n_functionals)``.
 
     Parameters
     ----------
+    feature_set : None or str, default=None
+        None: the library's functionals; else an openSMILE set's name.
     with_audio : bool, default=False
     others : as :class:`WieserRawWindows`
 
@@ -117,21 +120,43 @@ class WieserWindowFunctionals(WieserRawWindows):
     (2, 384)
     """
 
-    N_FUNCTIONALS = 384
+    N_FUNCTIONALS = 384  # the library's own set
 
-    def __init__(self, sr=DEFAULT_SR, window_s=6.0, min_last_s=3.0, with_audio=False, n_jobs=None,
-                 progress=False, max_output_mb=256):
+    def __init__(self, sr=DEFAULT_SR, window_s=6.0, min_last_s=3.0, with_audio=False, feature_set=None,
+                 n_jobs=None, progress=False, max_output_mb=256):
         super().__init__(sr, window_s, min_last_s, n_jobs, progress, max_output_mb)
         self.with_audio = with_audio
+        self.feature_set = feature_set
+
+    def fit(self, X, y=None):
+        self.n_functionals()  # a missing extra or an unknown set fails before any audio is read
+        return super().fit(X, y)
+
+    def n_functionals(self):
+        """The width of one window's functionals."""
+        if self.feature_set is None:
+            return self.N_FUNCTIONALS
+        from ..opensmile import n_opensmile_functionals
+
+        return n_opensmile_functionals(self.feature_set)
 
     def output_shape(self, n_samples):
-        width = self.N_FUNCTIONALS + (self._window()[0] if self.with_audio else 0)
+        width = self.n_functionals() + (self._window()[0] if self.with_audio else 0)
         return (self._n_windows(n_samples), width)
 
-    def _one(self, y):
-        from ..functionals import functionals
-        from ..lld import frame_llds
+    def _window_functionals(self, piece):
+        if self.feature_set is None:
+            from ..functionals import functionals
+            from ..lld import frame_llds
 
-        rows = np.stack([functionals(frame_llds(piece, sr=self.sr)) for piece in window_slices(y, *self._window())])
+            return functionals(frame_llds(piece, sr=self.sr))
+        from ..opensmile import opensmile_functionals
+
+        return opensmile_functionals(piece, self.sr, self.feature_set)
+
+    def _one(self, y):
+        rows = np.stack([self._window_functionals(piece) for piece in window_slices(y, *self._window())])
         rows = rows.astype(np.float32)
         return np.hstack([super()._one(y), rows]) if self.with_audio else rows
+
+
