@@ -7,7 +7,7 @@ Run: python examples/explain_elor.py [--data ../shared/data/emodb] [--out elor-e
      [--train-speakers 03 08 09 10] [--test-speaker 11] [--epochs 9]
 
 EmoDB has no valence or arousal ratings: the heads learn the library's category proxy
-(``sklearn_ser.datasets.CATEGORY_RATINGS_PROXY``), five levels each. About 5 minutes on 2 cores.
+(``sklearn_ser.datasets.CATEGORY_RATINGS_PROXY``), five levels each. About 7 minutes on 2 cores.
 Without the EmoDB folder it runs on the library's synthetic corpus.
 """
 import argparse
