@@ -158,5 +158,3 @@ class WieserWindowFunctionals(WieserRawWindows):
         rows = np.stack([self._window_functionals(piece) for piece in window_slices(y, *self._window())])
         rows = rows.astype(np.float32)
         return np.hstack([super()._one(y), rows]) if self.with_audio else rows
-
-
