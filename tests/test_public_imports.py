@@ -48,7 +48,10 @@ PUBLIC = {
         'power_spectrogram', 'ragged', 'segment_rows', 'stack_segments', 'standardize_per_speaker',
         'voicing_probability',
         # issue 28 (Wieser et al.)
-        'WieserWindowFunctionals'
+        'WieserWindowFunctionals',
+        # issue 29 (native broad functionals)
+        'BROAD_FEATURE_NAMES', 'BROAD_FUNCTIONAL_NAMES', 'BROAD_LLD_NAMES', 'BroadFunctionals',
+        'broad_features', 'broad_functional_names', 'broad_functionals', 'broad_llds'
     ],
     'sklearn_ser.features.base': [
         'UtteranceTransformer'
