@@ -95,7 +95,9 @@ PUBLIC = {
         # issue 27 (Latif et al.)
         'latif_lstm',
         # issue 28 (Wieser et al.)
-        'WIESER_INPUTS', 'WIESER_TRAINING', 'wieser_net'
+        'WIESER_INPUTS', 'WIESER_TRAINING', 'wieser_net',
+        # issue 29 (broad functionals)
+        'INNER_FOLDS', 'functionals_svm'
     ],
 }
 
@@ -108,6 +110,8 @@ SYSTEM_NAMES = [
     "latif-ae-lstm", "latif-vae-lstm", "latif-cvae-lstm",
     # issue 28 (Wieser et al.)
     "wieser-elor", "wieser-lom", "wieser-ftr", "wieser-elor-ftr",
+    # issue 29 (broad functionals and their openSMILE peers)
+    "functionals", "functionals-spknorm", "compare", "compare-spknorm", "egemaps", "egemaps-spknorm",
 ]
 
 
