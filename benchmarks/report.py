@@ -55,6 +55,7 @@ LOSO = "loso"
 # title, registry-name prefixes, the system the others are tested against
 FAMILIES = [
     ("Handcrafted baseline", ("baseline",), "baseline"),
+    ("Broad functionals + linear SVM", ("functionals", "compare", "egemaps"), "baseline"),
     ("Kim et al. 2017", ("kim-", "dnn-elm", "lstm-elm"), "baseline"),
     ("Zhang et al. 2021", ("zhang-",), "zhang-3d"),
     ("Latif et al. 2017", ("latif-",), "baseline"),
