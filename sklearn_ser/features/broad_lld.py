@@ -217,15 +217,28 @@ def spectral_descriptors(power, mel, sr, n_fft):
     entropy = (np.log(safe_total) - np.einsum("ij,ij->i", power, log_power) / safe_total) / np.log(power.shape[1])
 
     freqs = weights[:, 1] * 1000.0
-    cumulative = np.cumsum(power, axis=1)
-    rolloff = [freqs[np.minimum(np.count_nonzero(cumulative < q * total[:, None], axis=1), len(freqs) - 1)]
-               for q in ROLLOFFS]
+    rolloff = np.where(silent[:, None], 0.0, freqs[rolloff_bins(power, safe_total)]).T
 
     loudness = np.power(np.maximum(mel, 0.0), 0.3).sum(axis=1)
     shape = [np.where(silent, 0.0, v) for v in (1000.0 * m1, 1e6 * variance, skewness, kurtosis, entropy)]
     columns = [decibels(total), loudness, decibels(raw[:, 5]), decibels(raw[:, 6]),
                flux, *shape, flatness, slope, *rolloff]
     return np.column_stack(columns).astype(np.float32)
+
+
+def rolloff_bins(power, total):
+    """Per row of ``power``, the first bin where the cumulative power reaches each of
+    :data:`ROLLOFFS` of ``total`` (librosa's spectral_rolloff): ``(n, len(ROLLOFFS))``.
+
+    Row i's cumulative share plus i rises monotonically through the whole array, so one binary
+    search finds every row's points at once instead of a comparison pass per point."""
+    n, n_bins = power.shape
+    rows = np.arange(n)[:, None]
+    shares = np.cumsum(power, axis=1, dtype=np.float64)
+    shares /= total[:, None]
+    shares += rows
+    first = np.searchsorted(shares.ravel(), (rows + np.asarray(ROLLOFFS)).ravel()).reshape(n, -1)
+    return np.minimum(first - rows * n_bins, n_bins - 1)
 
 
 def zero_crossing_rate(segment, win_length, hop_length, n):
