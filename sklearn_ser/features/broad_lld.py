@@ -2,9 +2,10 @@
 
 The spectral descriptors all come from one power spectrogram (25 ms Hamming window); pitch,
 voicing and harmonicity from one normalised autocorrelation per 40 ms Hann window (two periods of
-60 Hz fit in it). Frames are centred like librosa's (``1 + len(y) // hop`` frames), every frame
-is computed from its own samples alone, and a long recording is analysed a block of frames at a
-time, so the memory is bounded and the values are those of the whole recording at once.
+60 Hz fit in it), of the band below 4 kHz. Frames are centred like librosa's
+(``1 + len(y) // hop`` frames), every frame is computed from its own samples alone (the flux from
+its predecessor's too), and a long recording's spectra are computed a block of frames at a time,
+so their memory is bounded and the values are those of the whole recording at once.
 
 Jitter and shimmer here are frame-level approximations, not the cycle-to-cycle measures of
 Praat or openSMILE: the relative change of the pitch period (jitter) and of the frame's peak
