@@ -5,8 +5,10 @@ extraction (tracemalloc), and, in the same run, the floor: a bare ``numpy.fft.rf
 frames (no window, no mel, no log), its spectra kept as an extractor keeps its output. The floor
 that throws each spectrum away at once is about 2x faster again (no fresh memory to fault in); it
 is reported as ``floor_discard`` in the JSON. Also librosa's own 64-band log-mel and, when the extra is
-installed, openSMILE ComParE_2016 functionals, for reference. Audio is decoded and resampled once,
-before timing (reported separately), so the table measures feature extraction only.
+installed, openSMILE ComParE_2016 functionals, for reference, and how many times faster than
+openSMILE the library's native broad functionals (``BroadFunctionals``) are in the same run.
+Audio is decoded and resampled once, before timing (reported separately), so the table measures
+feature extraction only.
 
 Run: python benchmarks/features.py [--data ../shared/data/emodb] [--repeat 3] [--limit N] [--out benchmarks/results]
 
@@ -29,7 +31,8 @@ import numpy as np  # noqa: E402
 from sklearn_ser.audio import load_utterances  # noqa: E402
 from sklearn_ser.datasets import read_emodb  # noqa: E402
 from sklearn_ser.features import (  # noqa: E402
-    KimSpectrogramVolumes, LatifLogMelSegments, LLDContextFrames, LLDFunctionals, RawSubsequences,
+    BroadFunctionals, KimSpectrogramVolumes, LatifLogMelSegments, LLDContextFrames, LLDFunctionals,
+    RawSubsequences,
     WieserMFCCWindows, WieserRawWindows, ZhangMelClips, ZhangMelSegments, ZhangRawSegments,
 )
 from sklearn_ser.features.lld import compile_numba_kernels  # noqa: E402
@@ -38,6 +41,9 @@ from sklearn_ser.features.spectral import frame_signal  # noqa: E402
 from _results import RESULTS, command, provenance, write_run  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+
+BROAD = "Broad functionals (native)"
+COMPARE = "openSMILE ComParE_2016 (reference)"
 
 # name, transformer, kind, floor framing (win_length, hop_length, n_fft) or None, sample rate
 CASES = [
@@ -51,6 +57,7 @@ CASES = [
     ("Wieser raw windows", WieserRawWindows(), "raw", None, 16000),
     ("LLD context frames (yin pitch)", LLDContextFrames(), "lld", None, 16000),
     ("LLD functionals (baseline)", LLDFunctionals(), "lld", None, 16000),
+    (BROAD, BroadFunctionals(), "lld", None, 16000),
 ]
 
 
@@ -142,9 +149,12 @@ def main():
 
         smile = OpenSmileFunctionals("ComParE_2016")
         best, peak = timed(lambda: smile.fit_transform(waves), 1)
-        rows.append(dict(name="openSMILE ComParE_2016 (reference)", kind="reference", seconds=best,
-                         x_real_time=seconds / best, peak_mb=peak))
+        rows.append(dict(name=COMPARE, kind="reference", seconds=best, x_real_time=seconds / best, peak_mb=peak))
         print(f"{'openSMILE ComParE_2016 (ref.)':34s} {seconds / best:12.0f} {peak:8.1f}")
+        broad = next((r for r in rows if r["name"] == BROAD), None)
+        if broad is not None:
+            broad["vs_compare"] = best / broad["seconds"]
+            print(f"\nbroad functionals: {broad['vs_compare']:.1f}x openSMILE ComParE_2016's speed in this run")
     except ImportError:
         print("openSMILE not installed: pip install 'sklearn-ser[opensmile]' for its reference row")
 

@@ -219,6 +219,23 @@ def test_a_features_run_names_its_data_folder_only(tmp_path, monkeypatch):
     assert not [s for s in _strings(run) if s.startswith("/")]
 
 
+def test_a_features_run_gives_the_broad_functionals_speed_against_opensmile(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("opensmile")
+    import features
+
+    corpus = _tiny_corpus().iloc[:4]
+    monkeypatch.setattr(features, "read_emodb", lambda folder: corpus)
+    monkeypatch.setattr(features, "CASES", [case for case in features.CASES if case[0] == features.BROAD])
+    monkeypatch.setattr(features, "compile_numba_kernels", lambda: None)
+    monkeypatch.setattr(sys, "argv", ["features.py", "--repeat", "1", "--out", str(tmp_path / "results")])
+    features.main()
+    [run] = load_runs("emodb", kind="features", root=tmp_path / "results")
+    rows = {r["name"]: r for r in run["rows"]}
+    assert rows[features.BROAD]["vs_compare"] == pytest.approx(
+        rows[features.COMPARE]["seconds"] / rows[features.BROAD]["seconds"])
+    assert "x openSMILE ComParE_2016's speed in this run" in capsys.readouterr().out
+
+
 def test_refit_members_predict_with_each_net_alone_and_restore_both():
     from sklearn_ser.estimators import SERNetClassifier
     from sklearn_ser.model_selection import evaluate

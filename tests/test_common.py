@@ -24,7 +24,7 @@ from sklearn_ser.estimators import (
     SERNetClassifier, SERStepNetClassifier, VAEEncoder,
 )
 from sklearn_ser.features import (
-    REPRESENTATIONS, BinStandardScaler, FrameWindows, LLDFunctionals, OpenSmileFunctionals,
+    REPRESENTATIONS, BinStandardScaler, BroadFunctionals, FrameWindows, LLDFunctionals, OpenSmileFunctionals,
 )
 from sklearn_ser.nets import FrameDNN
 from sklearn_ser.novelty import NoveltyCheck, SERPipeline
@@ -136,6 +136,7 @@ def _has_opensmile():
 INSTANCES = {
     AudioLoader: [AudioLoader()],
     LLDFunctionals: [LLDFunctionals()],
+    BroadFunctionals: [BroadFunctionals()],
     OpenSmileFunctionals: [OpenSmileFunctionals()] if _has_opensmile() else [],
     **{cls: [_representation(cls)] for cls in REPRESENTATIONS},
     BinStandardScaler: [BinStandardScaler(), BinStandardScaler(per_bin=False)],
@@ -239,7 +240,8 @@ EXPECTED_FAILURES = {
 
 def _kinds(estimator):
     """The rows of EXPECTED_FAILURES that apply to ``estimator``."""
-    if isinstance(estimator, (AudioLoader, LLDFunctionals, OpenSmileFunctionals, NoveltyCheck, *REPRESENTATIONS)):
+    if isinstance(estimator, (AudioLoader, LLDFunctionals, BroadFunctionals, OpenSmileFunctionals, NoveltyCheck,
+                              *REPRESENTATIONS)):
         yield "reads utterances"
     if isinstance(estimator, (AudioLoader, FrameWindows)) or getattr(estimator, "_ragged", False):
         yield "ragged output"

@@ -48,7 +48,10 @@ PUBLIC = {
         'power_spectrogram', 'ragged', 'segment_rows', 'stack_segments', 'standardize_per_speaker',
         'voicing_probability',
         # issue 28 (Wieser et al.)
-        'WieserWindowFunctionals'
+        'WieserWindowFunctionals',
+        # issue 29 (native broad functionals)
+        'BROAD_FEATURE_NAMES', 'BROAD_FUNCTIONAL_NAMES', 'BROAD_LLD_NAMES', 'BroadFunctionals',
+        'broad_features', 'broad_functional_names', 'broad_functionals', 'broad_llds'
     ],
     'sklearn_ser.features.base': [
         'UtteranceTransformer'
@@ -92,7 +95,9 @@ PUBLIC = {
         # issue 27 (Latif et al.)
         'latif_lstm',
         # issue 28 (Wieser et al.)
-        'WIESER_INPUTS', 'WIESER_TRAINING', 'wieser_net'
+        'WIESER_INPUTS', 'WIESER_TRAINING', 'wieser_net',
+        # issue 29 (broad functionals)
+        'INNER_FOLDS', 'functionals_svm'
     ],
 }
 
@@ -105,6 +110,8 @@ SYSTEM_NAMES = [
     "latif-ae-lstm", "latif-vae-lstm", "latif-cvae-lstm",
     # issue 28 (Wieser et al.)
     "wieser-elor", "wieser-lom", "wieser-ftr", "wieser-elor-ftr",
+    # issue 29 (broad functionals and their openSMILE peers)
+    "functionals", "functionals-spknorm", "compare", "compare-spknorm", "egemaps", "egemaps-spknorm",
 ]
 
 

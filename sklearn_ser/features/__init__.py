@@ -5,6 +5,9 @@ Dense representations (fixed shape per utterance) are float32 arrays with uttera
 axis; segmented ones are 1-D object arrays of per-utterance float32 segment arrays (see
 :mod:`sklearn_ser.features.segments`).
 """
+from .broad import BROAD_FEATURE_NAMES, BroadFunctionals, broad_features
+from .broad_functionals import BROAD_FUNCTIONAL_NAMES, broad_functional_names, broad_functionals
+from .broad_lld import BROAD_LLD_NAMES, broad_llds
 from .functionals import FUNCTIONAL_NAMES, functional_names, functionals
 from .handcrafted import LLDFunctionals
 from .lld import LLD_NAMES, frame_llds, voicing_probability
@@ -26,6 +29,8 @@ REPRESENTATIONS = (
 )
 
 __all__ = [
+    "BROAD_FEATURE_NAMES", "BROAD_FUNCTIONAL_NAMES", "BROAD_LLD_NAMES", "BroadFunctionals",
+    "broad_features", "broad_functional_names", "broad_functionals", "broad_llds",
     "BinStandardScaler", "FrameWindows", "MIN_UTTERANCES", "enroll", "FUNCTIONAL_NAMES", "LLD_NAMES", "LLDFunctionals", "OpenSmileFunctionals", "REPRESENTATIONS",
     "KimSpectrogramVolumes", "LatifLogMelSegments", "LLDContextFrames", "RawSubsequences",
     "WieserMFCCWindows", "WieserRawWindows", "WieserWindowFunctionals", "ZhangMelClips", "ZhangMelSegments",
