@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy.stats import wilcoxon
+from sklearn.base import BaseEstimator, ClassifierMixin
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from _results import load_runs, write_run  # noqa: E402
@@ -151,6 +152,72 @@ def test_an_accuracy_run_is_a_new_file_with_what_reproduces_it(tmp_path, monkeyp
     assert [r["id"] for r in runs] == [first["id"], first["id"] + "-2"]
     assert runs[0] == first and runs[1]["fold_ua"] == first["fold_ua"]
     assert "baseline" in capsys.readouterr().out
+
+
+class _LoudnessToy(ClassifierMixin, BaseEstimator):
+    """Class "b" above the midpoint of the two class means of feature 0. ``centre_on_call=True``
+    is a ``-spknorm`` toy: it first moves the call's mean of that feature onto the training mean,
+    so a lone utterance always lands on the midpoint's one side."""
+
+    def __init__(self, centre_on_call=False):
+        self.centre_on_call = centre_on_call
+
+    def fit(self, X, y):
+        X, y = np.asarray(X), np.asarray(y)
+        self.classes_ = np.unique(y)
+        self.mean_ = X[:, 0].mean()
+        self.threshold_ = np.mean([X[y == c, 0].mean() for c in self.classes_]) + 1e-3
+        return self
+
+    def predict(self, X):
+        x = np.asarray(X)[:, 0]
+        if self.centre_on_call:
+            x = x - x.mean() + self.mean_
+        return np.where(x > self.threshold_, self.classes_[1], self.classes_[0])
+
+
+def _toy_data():
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.array(["a", "b"]), 40)
+    X = rng.standard_normal((80, 3)) + 3 * (y == "b")[:, None]
+    return X, y, np.tile(np.arange(4), 20)
+
+
+def test_each_test_utterance_alone_changes_a_call_dependent_system_only():
+    from accuracy import alone_figures
+
+    from sklearn_ser.model_selection import evaluate
+
+    X, y, groups = _toy_data()
+    for toy in (_LoudnessToy(), _LoudnessToy(centre_on_call=True)):
+        report = evaluate(toy, X, y, groups=groups, cv="kfold:2", return_estimators=True)
+        alone = alone_figures(report, X, y)
+        assert len(alone["fold_ua"]) == len(alone["fold_wa"]) == 2 and set(alone["per_class_recall"]) == {"a", "b"}
+        if toy.centre_on_call:  # batch: centred on the call, right; alone: always one side of the midpoint
+            assert report.ua > 0.9 and alone["ua"] == 0.5
+            assert sorted(alone["per_class_recall"].values()) == [0.0, 1.0]
+        else:
+            assert alone["ua"] == report.ua and alone["wa"] == report.wa
+            assert alone["fold_ua"] == report.per_fold["ua"].tolist()
+
+
+def test_an_accuracy_run_stores_the_alone_figure_and_per_class_recall(tmp_path, monkeypatch, capsys):
+    import accuracy
+
+    monkeypatch.setattr(accuracy, "matmul_ceiling", lambda: 1.0)
+    _main(accuracy, monkeypatch, "--systems", "baseline", "baseline-spknorm", "--corpus", "synthetic",
+          "--cv", "kfold:2", "--out", str(tmp_path))
+    runs = {r["system"]: r for r in load_runs(root=tmp_path)}
+    classes = sorted(_tiny_corpus()["label"].unique())
+    for system, run in runs.items():
+        for figures in (run, run["alone"]):
+            assert sorted(figures["per_class_recall"]) == classes
+            assert np.mean(list(figures["per_class_recall"].values())) == pytest.approx(figures["ua"])
+        assert len(run["alone"]["fold_ua"]) == 2 and run["timings"]["alone_seconds"] > 0
+    assert runs["baseline"]["alone"]["fold_ua"] == runs["baseline"]["fold_ua"]  # no step sees the call
+    # 12 utterances a test speaker: batches use the speaker's statistics, a lone one the population's
+    assert runs["baseline-spknorm"]["alone"]["ua"] != runs["baseline-spknorm"]["ua"]
+    assert "alone UA" in capsys.readouterr().out
 
 
 def test_a_speaker_adaptation_run_is_a_file_of_its_kind(tmp_path, monkeypatch):
