@@ -499,6 +499,48 @@ def speaker_adaptation_section(runs):
         table(header, rows)])
 
 
+CROSS_CORPUS_PROTOCOL = ("normalisation", "limit")  # settings of a cross-corpus run that are not the recipe's
+
+
+def cross_corpus_section(runs):
+    """Train on one corpus, test on another (``cross_corpus.py``): the latest full run per system,
+    recipe settings and normalisation, a row per direction; ``--limit`` smoke checks left out."""
+    items = [r for r in runs if r["kind"] == "cross-corpus" and not r.get("superseded")
+             and not (r.get("settings") or {}).get("limit")]
+    if not items:
+        return None
+    latest = {}
+    for r in sorted(items, key=lambda r: (r.get("date") or "", r["id"])):
+        latest[(r["system"], cross_corpus_label(r), r["normalisation"])] = r
+    order = list(SYSTEMS)
+    keys = sorted(latest, key=lambda k: (order.index(k[0]) if k[0] in order else len(order), k[0], k[1],
+                                         k[2] != "none", k[2]))
+    classes = sorted({c for r in latest.values() for d in r["directions"].values() for c in d["per_class_recall"]})
+    rows = []
+    for key in keys:
+        r = latest[key]
+        for direction, d in sorted(r["directions"].items()):
+            recall = d["per_class_recall"]
+            rows.append([r["system"], key[1], r["normalisation"], direction.replace("->", " → "), f3(d["ua"]),
+                         f3(d["wa"]), *(f3(recall.get(c)) for c in classes), f"{d['n_train']} / {d['n_test']}",
+                         code(r["command"])])
+    return "\n".join([
+        "## Across corpora", "",
+        "Trained on all of one corpus, tested on all of the other, over the classes both have "
+        "(`python benchmarks/cross_corpus.py`, see [cross-corpus.md](cross-corpus.md)). *domain*: the "
+        "system's `domain_norm` on, each corpus z-scored with the statistics of its own unlabelled audio "
+        "(a `-spknorm` system keeps its speakers' statistics first). Recall per class; the latest run per "
+        "system, settings and normalisation.", "",
+        table(["system", "settings", "normalisation", "train → test", "UA", "WA", *classes, "utterances train / test",
+               "command"], rows)])
+
+
+def cross_corpus_label(run):
+    """The recipe settings of a cross-corpus run that differ from its system's current ones."""
+    recipe = {k: v for k, v in run["settings"].items() if k not in CROSS_CORPUS_PROTOCOL}
+    return settings_label(run["system"], recipe)
+
+
 def features_section(runs):
     items = [r for r in runs if r["kind"] == "features" and r["corpus"] == CORPUS and not r.get("superseded")]
     full = [r for r in items if not (r.get("settings") or {}).get("limit")] or items
@@ -758,7 +800,7 @@ add `--threads` and `--n-jobs` to taste)."""
 def build_page(runs):
     groups = group_measures(measures(runs))
     superseded = sum(1 for r in runs if r.get("superseded"))
-    others = sorted({r["corpus"] for r in runs} - {CORPUS})
+    others = sorted({r["corpus"] for r in runs if r["kind"] != "cross-corpus"} - {CORPUS})
     parts = [
         "# Results",
         "",
@@ -774,13 +816,13 @@ def build_page(runs):
                       "fix, commit 4979eea) and left out of every table."]
     if others:
         parts += ["", "Runs on other corpora, not tabulated here: " + ", ".join(
-            f"{c} ({sum(r['corpus'] == c for r in runs)})" for c in others) + "."]
+            f"{c} ({sum(r['corpus'] == c and r['kind'] != 'cross-corpus' for r in runs)})" for c in others) + "."]
     for title, _, reference in FAMILIES:
         section = family_section(groups, title, reference)
         if section:
             parts += ["", section]
     for section in (per_class_section(groups), seed_pairs_section(groups), pairwise_section(groups),
-                    speaker_adaptation_section(runs),
+                    speaker_adaptation_section(runs), cross_corpus_section(runs),
                     features_section(runs), novelty_section(runs), dimensional_section(runs), long_inputs_section(runs),
                     every_run_section(groups)):
         if section:

@@ -286,3 +286,35 @@ def test_per_class_recall_is_tabulated_from_the_runs_that_stored_it(tmp_path):
     assert "| system | settings | runs with recall | angry | fear | sad |" in section
     assert "| baseline | current settings | 2 of 3 | 0.800 |  | 0.400 |" in section
     assert "| zhang-3d | current settings | 1 of 1 | 0.200 | 0.600 |  |" in section
+
+
+def store_cross_corpus(root, system, normalisation, ua, limit=None, date="2026-12-02T10:00:00+00:00"):
+    classes = ["angry", "sad"]
+    directions = {d: dict(ua=u, wa=u + 0.01, per_class_recall={"angry": u + 0.1, "sad": u - 0.1}, n_train=400,
+                          n_test=300, fit_seconds=1.0, predict_seconds=0.1)
+                  for d, u in (("emodb->tess", ua), ("tess->emodb", ua - 0.2))}
+    payload = dict(overrides={}, settings_recorded=True, corpora=["emodb", "tess"], classes=classes,
+                   normalisation=normalisation, limit=limit, directions=directions, timings={"seconds": 60.0},
+                   command=f"python benchmarks/cross_corpus.py --systems {system} --normalisations {normalisation}",
+                   date=date)
+    settings = dict(jsonable(system_settings(system)), normalisation=normalisation, limit=limit)
+    return write_run("cross-corpus", "emodb-tess", system, settings, payload, root=root)
+
+
+def test_cross_corpus_runs_are_a_row_per_direction_and_normalisation(tmp_path):
+    store(tmp_path, "baseline", [0.5] * 10)
+    assert "## Across corpora" not in report.build_page(load_runs(root=tmp_path))
+    store_cross_corpus(tmp_path, "baseline", "none", 0.3, date="2026-12-01T10:00:00+00:00")
+    store_cross_corpus(tmp_path, "baseline", "none", 0.4)  # the later run of the same configuration
+    store_cross_corpus(tmp_path, "baseline", "domain", 0.6)
+    store_cross_corpus(tmp_path, "baseline", "domain", 0.9, limit=3,  # a smoke check, the latest: not a figure
+                       date="2026-12-03T10:00:00+00:00")
+    page = report.build_page(load_runs(root=tmp_path))
+    section = page.split("## Across corpora")[1].split("\n## ")[0]
+    assert "| system | settings | normalisation | train → test | UA | WA | angry | sad |" in section
+    rows = [line for line in section.splitlines() if line.startswith("| baseline |")]
+    assert [r.split(" | ")[2:6] for r in rows] == [
+        ["none", "emodb → tess", "0.400", "0.410"], ["none", "tess → emodb", "0.200", "0.210"],
+        ["domain", "emodb → tess", "0.600", "0.610"], ["domain", "tess → emodb", "0.400", "0.410"]]
+    assert rows[2].startswith("| baseline | current settings | domain | emodb → tess | 0.600 | 0.610 | 0.700 | 0.500 |")
+    assert "0.900" not in section and "Runs on other corpora" not in page
