@@ -18,6 +18,14 @@ the stored runs into docs/results.md.
 
 The reference (default: the first system) is this invocation's run of it, or else the stored runs
 of it at its current settings with the same ``--cv`` (their per-speaker mean over seeds).
+
+Beside the batch figures (each test speaker's utterances predicted in one call, as ``evaluate``
+does), a run stores ``alone``: UA, WA, per-fold UA/WA and per-class recall when each test
+utterance is predicted in a call of its own by the same fitted fold model (no second fit), the
+case of an application that receives one file; a per-speaker-normalised system then falls back
+to its training population's statistics. ``per_class_recall`` holds the batch recall of each
+class. The fold models are kept until the alone predictions are made, so the peak memory of a
+run includes them; ``timings.alone_seconds`` is what the alone predictions cost.
 """
 import argparse
 import resource
@@ -31,6 +39,7 @@ from sklearn_ser.datasets import load_corpus, make_synthetic_corpus
 from sklearn_ser.model_selection import compare_systems, evaluate
 from sklearn_ser.recipes import get_system, parse_settings, system_settings
 
+from _modes import alone_predictions, mode_scores, per_class_recall
 from _results import RESULTS, command, jsonable, provenance, write_run
 from netspeed import matmul_ceiling, measure
 
@@ -97,18 +106,23 @@ def main():
         tracemalloc.start()
         start = time.perf_counter()
         report = evaluate(get_system(system, **overrides), corpus, corpus["label"], cv=args.cv,
-                          n_jobs=args.n_jobs)
+                          n_jobs=args.n_jobs, return_estimators=True)
         seconds = time.perf_counter() - start
         peak = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
+        start = time.perf_counter()
+        alone = alone_figures(report, corpus, corpus["label"].to_numpy())
+        alone_seconds = time.perf_counter() - start
+        report.estimators = None  # the fold models are no longer needed
         folds = report.per_fold
         run = dict(
             run_record(args, args.cv, overrides, corpus),
             command=command("accuracy.py", system, corpus=args.corpus, cv=args.cv, overrides=overrides),
             ua=report.ua, wa=report.wa, fold_ua=folds["ua"].tolist(), fold_wa=folds["wa"].tolist(),
             fold_speakers=folds["test_speakers"].tolist(),
+            per_class_recall=batch_per_class_recall(report), alone=alone,
             timings=dict(
-                seconds=seconds, peak_mb_python=peak,
+                seconds=seconds, peak_mb_python=peak, alone_seconds=alone_seconds,
                 # whole process (torch's buffers included), highest so far in this run
                 peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                 fit_seconds=folds["fit_seconds"].tolist(), precompute_seconds=report.info.get("precompute_seconds"),
@@ -130,7 +144,8 @@ def main():
                 failure = exc
         path = write_run("accuracy", args.corpus, system, settings[system], run, root=args.out)
         runs[system] = run
-        print(f"{system}: pooled UA {report.ua:.3f}, WA {report.wa:.3f} ({seconds:.0f} s) -> {path}", flush=True)
+        print(f"{system}: pooled UA {report.ua:.3f}, WA {report.wa:.3f} ({seconds:.0f} s); each utterance alone: "
+              f"UA {alone['ua']:.3f} ({alone_seconds:.0f} s) -> {path}", flush=True)
         if failure is not None:
             raise failure
         if "speed" in run:
@@ -147,6 +162,19 @@ def main():
     print_comparison(runs, args.reference or args.systems[0], args.corpus, args.cv, args.out)
 
 
+def alone_figures(report, X, y):
+    """UA, WA, per-fold UA/WA and per-class recall of the test utterances of ``report`` (evaluated
+    with ``return_estimators=True`` on X, y) each predicted alone by its fold's fitted model."""
+    pred = alone_predictions(report, X)
+    tested = np.concatenate(report.test_indices)
+    return dict(mode_scores(y, pred, report.test_indices), per_class_recall=per_class_recall(y[tested], pred[tested]))
+
+
+def batch_per_class_recall(report):
+    """{class: recall} of the pooled batch predictions of an evaluate() report."""
+    return {str(label): float(r) for label, r in report.per_class["recall"].items()}
+
+
 def print_comparison(runs, reference, corpus, cv, root):
     """This invocation's runs beside each other and a paired test of each against ``reference``."""
     from report import reference_folds
@@ -155,13 +183,13 @@ def print_comparison(runs, reference, corpus, cv, root):
         ref, where = dict(zip(runs[reference]["fold_speakers"], runs[reference]["fold_ua"])), "this run"
     else:
         ref, where = reference_folds(reference, corpus, cv, root)
-    header = (f"{'system':22s} {'pooled UA':>9s} {'WA':>6s} {'fold UA mean ± std':>19s} {'time':>7s}"
+    header = (f"{'system':22s} {'pooled UA':>9s} {'WA':>6s} {'alone UA':>8s} {'fold UA mean ± std':>19s} {'time':>7s}"
               f"  vs {reference} ({where})")
     print("\n" + header + "\n" + "-" * len(header))
     for system, r in runs.items():
         fold = np.array(r["fold_ua"])
         spread = f"{fold.std(ddof=1):.3f}" if len(fold) > 1 else "  -  "  # one fold: no spread
-        line = (f"{system:22s} {r['ua']:9.3f} {r['wa']:6.3f} {fold.mean():10.3f} ± {spread} "
+        line = (f"{system:22s} {r['ua']:9.3f} {r['wa']:6.3f} {r['alone']['ua']:8.3f} {fold.mean():10.3f} ± {spread} "
                 f"{r['timings']['seconds']:6.0f}s")
         if system != reference and ref:
             own = dict(zip(r["fold_speakers"], r["fold_ua"]))

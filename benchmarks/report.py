@@ -118,6 +118,21 @@ class Measure:
     def mark(self):
         return MARKS.get(self.source, "") + ("*" if not self.run.get("settings_recorded", True) else "")
 
+    @property
+    def alone_ua(self):
+        """Pooled UA with each test utterance predicted alone by the same fold models; None for a run
+        stored before accuracy.py measured it, and for a member of a ``refit_members.py`` run."""
+        if self.source in ("refitted", "early-stopped"):
+            return None
+        return (self.run.get("alone") or {}).get("ua")
+
+    @property
+    def per_class_recall(self):
+        """{class: recall} of the batch predictions; None for a run stored before accuracy.py kept it."""
+        if self.source in ("refitted", "early-stopped"):
+            return None
+        return self.run.get("per_class_recall")
+
 
 def measures(runs):
     """The accuracy figures of the runs that are not superseded, on any corpus."""
@@ -282,6 +297,16 @@ def pooled(group):
     return f"{np.mean(uas):.3f} ({min(uas):.3f}–{max(uas):.3f})"
 
 
+def alone_cell(group):
+    """The mean alone UA of the group's runs that measured it ("" if none did), and how many did
+    when not all of them: never a figure for a run that did not measure it."""
+    values = [m.alone_ua for m in group.members if m.alone_ua is not None]
+    if not values:
+        return ""
+    mean = f"{np.mean(values):.3f}"
+    return mean if len(values) == len(group.members) else f"{mean} ({len(values)} of {len(group.members)} runs)"
+
+
 def runs_cell(group):
     if len(group.members) == 1:
         m = group.members[0]
@@ -364,7 +389,8 @@ def family_rows(groups, title, reference):
     rows, reduced, shown = [], [], set()
 
     def row(name, label, g, ref):
-        return [name, label, runs_cell(g), pooled(g), f3(g.mean_of(lambda m: m.wa)), fold_summary(g.speaker_means()),
+        return [name, label, runs_cell(g), pooled(g), alone_cell(g), f3(g.mean_of(lambda m: m.wa)),
+                fold_summary(g.speaker_means()),
                 duration(g.mean_of(lambda m: timing(m, "seconds"), only_timed=True)),
                 f"{g.mean_of(lambda m: timing(m, 'epoch_seconds'), only_timed=True):.1f}"
                 if g.mean_of(lambda m: timing(m, 'epoch_seconds'), only_timed=True) is not None else "",
@@ -379,7 +405,7 @@ def family_rows(groups, title, reference):
             continue
         others = [o for o in mine if o.system == system]
         if not others:
-            rows.append([system, "not measured"] + [""] * 10)
+            rows.append([system, "not measured"] + [""] * 11)
             continue
         nearest = nearest_group(others)
         shown.add(id(nearest))
@@ -396,7 +422,8 @@ def family_rows(groups, title, reference):
             own = g.speaker_means() or {}
             ref = ref_loso.speaker_means() if ref_loso else None
             on_ref = (", ".join(f"{s}: {ref[s]:.3f}" for s in own if s in ref) if ref else "")
-            reduced.append([g.system, g.label, f"`{g.cv}`", runs_cell(g), pooled(g), f3(g.mean_of(lambda m: m.wa)),
+            reduced.append([g.system, g.label, f"`{g.cv}`", runs_cell(g), pooled(g), alone_cell(g),
+                            f3(g.mean_of(lambda m: m.wa)),
                             ", ".join(f"{s}: {ua:.3f}" for s, ua in own.items()),
                             f"{reference}: {on_ref}" if on_ref else "",
                             duration(g.mean_of(lambda m: timing(m, "seconds"), only_timed=True)),
@@ -404,9 +431,9 @@ def family_rows(groups, title, reference):
     return rows, reduced
 
 
-MAIN_HEADER = ["system", "settings", "runs", "pooled UA", "WA", "fold UA mean ± std", "LOSO time", "s/epoch",
+MAIN_HEADER = ["system", "settings", "runs", "pooled UA", "alone UA", "WA", "fold UA mean ± std", "LOSO time", "s/epoch",
                "predict/utt.", "net infer", "vs {ref} (Wilcoxon)", "command"]
-REDUCED_HEADER = ["system", "settings", "cv", "runs", "pooled UA", "WA", "fold UA", "reference on these folds",
+REDUCED_HEADER = ["system", "settings", "cv", "runs", "pooled UA", "alone UA", "WA", "fold UA", "reference on these folds",
                   "time", "command"]
 
 
@@ -425,6 +452,26 @@ def family_section(groups, title, reference):
                       f"the reference column gives `{reference}`'s LOSO fold UA on the same speakers):", "",
                   table(REDUCED_HEADER, reduced)]
     return "\n".join(parts)
+
+
+def per_class_section(groups):
+    """Per-class recall (batch predictions) of each EmoDB LOSO configuration whose runs stored it."""
+    shown = [(g, recalls) for g in groups if g.corpus == CORPUS and g.cv == LOSO
+             if (recalls := [m.per_class_recall for m in g.members if m.per_class_recall])]
+    if not shown:
+        return None
+    classes = sorted({c for _, recalls in shown for r in recalls for c in r})
+    rows = []
+    for g, recalls in shown:
+        cells = [f3(np.mean([r[c] for r in recalls if c in r])) if any(c in r for r in recalls) else ""
+                 for c in classes]
+        rows.append([g.system, g.label, f"{len(recalls)} of {len(g.members)}", *cells])
+    return "\n".join([
+        "## Per-class recall", "",
+        "EmoDB, leave-one-speaker-out: the recall of each class over all test utterances (batch predictions), "
+        "the mean over the runs that stored it (runs stored before `accuracy.py` kept it have none, and "
+        "are not counted). UA is the mean of a row.", "",
+        table(["system", "settings", "runs with recall", *classes], rows)])
 
 
 def speaker_adaptation_section(runs):
@@ -450,6 +497,48 @@ def speaker_adaptation_section(runs):
         "on the other half of its utterances, *alone* predicts each utterance alone from a speaker never "
         "enrolled (the population fallback). One row per run.", "",
         table(header, rows)])
+
+
+CROSS_CORPUS_PROTOCOL = ("normalisation", "limit")  # settings of a cross-corpus run that are not the recipe's
+
+
+def cross_corpus_section(runs):
+    """Train on one corpus, test on another (``cross_corpus.py``): the latest full run per system,
+    recipe settings and normalisation, a row per direction; ``--limit`` smoke checks left out."""
+    items = [r for r in runs if r["kind"] == "cross-corpus" and not r.get("superseded")
+             and not (r.get("settings") or {}).get("limit")]
+    if not items:
+        return None
+    latest = {}
+    for r in sorted(items, key=lambda r: (r.get("date") or "", r["id"])):
+        latest[(r["system"], cross_corpus_label(r), r["normalisation"])] = r
+    order = list(SYSTEMS)
+    keys = sorted(latest, key=lambda k: (order.index(k[0]) if k[0] in order else len(order), k[0], k[1],
+                                         k[2] != "none", k[2]))
+    classes = sorted({c for r in latest.values() for d in r["directions"].values() for c in d["per_class_recall"]})
+    rows = []
+    for key in keys:
+        r = latest[key]
+        for direction, d in sorted(r["directions"].items()):
+            recall = d["per_class_recall"]
+            rows.append([r["system"], key[1], r["normalisation"], direction.replace("->", " → "), f3(d["ua"]),
+                         f3(d["wa"]), *(f3(recall.get(c)) for c in classes), f"{d['n_train']} / {d['n_test']}",
+                         code(r["command"])])
+    return "\n".join([
+        "## Across corpora", "",
+        "Trained on all of one corpus, tested on all of the other, over the classes both have "
+        "(`python benchmarks/cross_corpus.py`, see [cross-corpus.md](cross-corpus.md)). *domain*: the "
+        "system's `domain_norm` on, each corpus z-scored with the statistics of its own unlabelled audio "
+        "(a `-spknorm` system keeps its speakers' statistics first). Recall per class; the latest run per "
+        "system, settings and normalisation.", "",
+        table(["system", "settings", "normalisation", "train → test", "UA", "WA", *classes, "utterances train / test",
+               "command"], rows)])
+
+
+def cross_corpus_label(run):
+    """The recipe settings of a cross-corpus run that differ from its system's current ones."""
+    recipe = {k: v for k, v in run["settings"].items() if k not in CROSS_CORPUS_PROTOCOL}
+    return settings_label(run["system"], recipe)
 
 
 def features_section(runs):
@@ -671,7 +760,7 @@ def every_run_section(groups):
             rows.append([f"`{m.run['id']}`", g.system, g.label, f"`{g.cv}`",
                          "" if m.seed is None else str(m.seed), MARKS.get(m.source, "")
                          + ("*" if not m.run.get("settings_recorded", True) else ""),
-                         f3(m.ua), f3(m.wa), fold_summary(m.folds), duration(timing(m, "seconds")),
+                         f3(m.ua), f3(m.alone_ua), f3(m.wa), fold_summary(m.folds), duration(timing(m, "seconds")),
                          "" if timing(m, "epoch_seconds") is None else f"{timing(m, 'epoch_seconds'):.1f}",
                          ms(timing(m, "predict_ms_per_utterance")), ms(sp.get("infer_ms")),
                          training_speed(sp), 
@@ -683,7 +772,7 @@ def every_run_section(groups):
         "run, with the enrolled and alone predictions). Training speed (`netspeed.py`): GFLOP per training "
         "sample (direct-convolution equivalent; LSTM kernels not counted) x samples per second = GFLOP/s, and "
         "its share of the matmul ceiling measured in the same run.", "",
-        table(["run", "system", "settings", "cv", "seed", "", "pooled UA", "WA", "fold UA mean ± std", "time",
+        table(["run", "system", "settings", "cv", "seed", "", "pooled UA", "alone UA", "WA", "fold UA mean ± std", "time",
                "s/epoch", "predict/utt.", "net infer", "training speed", "vs reference (Wilcoxon)"], rows)])
 
 
@@ -692,9 +781,13 @@ Pooled UA is the unweighted accuracy over all test utterances of the folds; wher
 a configuration (seeds) it is their mean with the range, never the best seed, and "runs" lists them
 (`s3: 0.560` is seed 3's pooled UA). Fold UA mean ± std is over the test speakers, each speaker's UA
 averaged over the runs. The Wilcoxon signed-rank test (two-sided) pairs those per-speaker UAs with
-the reference's: better or worse at p < 0.05, level otherwise. Marks: (r) the refitted net of a
-`refit="average"` run (`refit_members.py`) alone, counted as `refit=True`; (e) its early-stopped
-net alone, counted as `refit=False`; (s) the batch mode of a `speaker_adaptation.py` run;
+the reference's: better or worse at p < 0.05, level otherwise. Alone UA is the pooled UA when each
+test utterance is predicted in a call of its own by the same fold models (what an application that
+receives one file gets; a `-spknorm` system then uses its population fallback), the mean over the
+runs that measured it; blank where no run did (stored before `accuracy.py` measured it). Marks:
+(r) the refitted net of a `refit="average"` run (`refit_members.py`) alone, counted as
+`refit=True`; (e) its early-stopped net alone, counted as `refit=False`; (s) the batch mode of a
+`speaker_adaptation.py` run (its alone UA is that run's alone mode);
 \\* settings not recorded by the run but taken from its key in the old shared results files (its
 `legacy` block says how). LOSO time is wall-clock for the whole protocol, the mean over the runs
 that timed the configuration alone; machines and thread counts differ between runs, see each run's
@@ -707,7 +800,7 @@ add `--threads` and `--n-jobs` to taste)."""
 def build_page(runs):
     groups = group_measures(measures(runs))
     superseded = sum(1 for r in runs if r.get("superseded"))
-    others = sorted({r["corpus"] for r in runs} - {CORPUS})
+    others = sorted({r["corpus"] for r in runs if r["kind"] != "cross-corpus"} - {CORPUS})
     parts = [
         "# Results",
         "",
@@ -723,12 +816,13 @@ def build_page(runs):
                       "fix, commit 4979eea) and left out of every table."]
     if others:
         parts += ["", "Runs on other corpora, not tabulated here: " + ", ".join(
-            f"{c} ({sum(r['corpus'] == c for r in runs)})" for c in others) + "."]
+            f"{c} ({sum(r['corpus'] == c and r['kind'] != 'cross-corpus' for r in runs)})" for c in others) + "."]
     for title, _, reference in FAMILIES:
         section = family_section(groups, title, reference)
         if section:
             parts += ["", section]
-    for section in (seed_pairs_section(groups), pairwise_section(groups), speaker_adaptation_section(runs),
+    for section in (per_class_section(groups), seed_pairs_section(groups), pairwise_section(groups),
+                    speaker_adaptation_section(runs), cross_corpus_section(runs),
                     features_section(runs), novelty_section(runs), dimensional_section(runs), long_inputs_section(runs),
                     every_run_section(groups)):
         if section:
@@ -746,7 +840,7 @@ def build_readme_block(runs):
         if g is None:
             others = [o for o in groups if o.system == system]
             if not others:
-                rows.append([system, "not measured", "", ""])
+                rows.append([system, "not measured", "", "", ""])
                 continue
             g = nearest_group(others)
             where = "" if g.cv == LOSO else f"only on the folds of `--cv {g.cv}`"
@@ -754,14 +848,15 @@ def build_readme_block(runs):
                     f"*not measured at its current settings*; with {g.label}{' ' + where if where else ''}: ")
         uas = [m.ua for m in g.members]
         figure, n = f"{np.mean(uas):.3f}", len(uas)
-        rows.append([system, note + (f"**{figure}**" if not note else figure),
+        rows.append([system, note + (f"**{figure}**" if not note else figure), alone_cell(g),
                      f"{n} ({min(uas):.3f}–{max(uas):.3f})" if n > 1 else "1", code(reproduce(g.members[0]))])
     return "\n".join([
         "EmoDB, leave-one-speaker-out, pooled UA at each registered system's current settings: the mean over "
-        "its runs where several seeds ran (their range beside it), never the best seed. Generated by "
+        "its runs where several seeds ran (their range beside it), never the best seed; alone UA: each test "
+        "utterance predicted alone (blank: not measured by its runs). Generated by "
         "`python benchmarks/report.py`; every run, variant and test in [docs/results.md](docs/results.md).",
         "",
-        table(["system", "pooled UA", "runs", "command"], rows),
+        table(["system", "pooled UA", "alone UA", "runs", "command"], rows),
     ])
 
 

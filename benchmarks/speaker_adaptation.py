@@ -13,28 +13,19 @@ not see it. Each system's run is a new file ``<out>/<corpus>/speaker-adaptation-
 """
 import argparse
 import time
-import warnings
 
 import numpy as np
-import pandas as pd
 
 from sklearn_ser import enroll
 from sklearn_ser.audio import take_utterances
-from sklearn_ser.metrics import unweighted_accuracy, weighted_accuracy
 from sklearn_ser.model_selection import evaluate
 from sklearn_ser.recipes import get_system, parse_settings
 
+from _modes import alone_predictions, mode_scores, one_at_a_time
 from _results import command, write_run
 from accuracy import add_results_arguments, add_run_arguments, run_record, run_settings, start_run
 
 MODES = ("batch", "enrolled", "alone")
-
-
-def one_at_a_time(model, X):
-    """Predictions of each utterance of X in a call of its own."""
-    with warnings.catch_warnings():  # the population fallback warns once per call, by design
-        warnings.simplefilter("ignore", UserWarning)
-        return np.concatenate([model.predict(take_utterances(X, [i])) for i in range(len(X))])
 
 
 def enrolled_halves(model, X, seed=0):
@@ -55,18 +46,12 @@ def run(system, corpus, cv, overrides):
     pred = {mode: np.empty(len(y), dtype=object) for mode in MODES}
     tested = np.concatenate(report.test_indices)
     pred["batch"][tested] = report.y_pred  # evaluate predicted each test speaker in one call
+    pred["alone"] = alone_predictions(report, corpus)
     for model, test in zip(report.estimators, report.test_indices):
-        X = take_utterances(corpus, test)
-        pred["alone"][test] = one_at_a_time(model, X)
-        pred["enrolled"][test] = enrolled_halves(model, X)
+        pred["enrolled"][test] = enrolled_halves(model, take_utterances(corpus, test))
     result = {"timings": {"seconds": time.perf_counter() - start}, "cv": cv, "n_utterances": len(tested)}
     for mode in MODES:
-        result[mode] = dict(
-            ua=unweighted_accuracy(y[tested], pred[mode][tested].astype(y.dtype)),
-            wa=weighted_accuracy(y[tested], pred[mode][tested].astype(y.dtype)),
-            fold_ua=[unweighted_accuracy(y[t], pred[mode][t].astype(y.dtype)) for t in report.test_indices],
-            fold_wa=[weighted_accuracy(y[t], pred[mode][t].astype(y.dtype)) for t in report.test_indices],
-        )
+        result[mode] = mode_scores(y, pred[mode], report.test_indices)
     result["fold_speakers"] = report.per_fold["test_speakers"].tolist()
     return result
 

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy.stats import wilcoxon
+from sklearn.base import BaseEstimator, ClassifierMixin
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from _results import load_runs, write_run  # noqa: E402
@@ -151,6 +152,80 @@ def test_an_accuracy_run_is_a_new_file_with_what_reproduces_it(tmp_path, monkeyp
     assert [r["id"] for r in runs] == [first["id"], first["id"] + "-2"]
     assert runs[0] == first and runs[1]["fold_ua"] == first["fold_ua"]
     assert "baseline" in capsys.readouterr().out
+
+
+def _loudness(X):
+    """Feature 0 of an array, or the log mean magnitude of each utterance of a DataFrame's audio."""
+    if isinstance(X, pd.DataFrame):
+        return np.array([np.log(np.abs(a).mean()) for a in X["audio"]])
+    return np.asarray(X)[:, 0]
+
+
+class _LoudnessToy(ClassifierMixin, BaseEstimator):
+    """The last class above the midpoint of the first two classes' means of feature 0 (or
+    loudness), the first below. ``centre_on_call=True`` is a ``-spknorm`` toy: it first moves the
+    call's mean of that feature onto the training mean, so a lone utterance always lands on the
+    midpoint's one side."""
+
+    def __init__(self, centre_on_call=False):
+        self.centre_on_call = centre_on_call
+
+    def fit(self, X, y):
+        x, y = _loudness(X), np.asarray(y)
+        self.classes_ = np.unique(y)
+        self.mean_ = x.mean()
+        self.threshold_ = np.mean([x[y == c].mean() for c in self.classes_[:2]]) + 1e-3
+        return self
+
+    def predict(self, X):
+        x = _loudness(X)
+        if self.centre_on_call:
+            x = x - x.mean() + self.mean_
+        return np.where(x > self.threshold_, self.classes_[-1], self.classes_[0])
+
+
+def _toy_data():
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.array(["a", "b"]), 40)
+    X = rng.standard_normal((80, 3)) + 3 * (y == "b")[:, None]
+    return X, y, np.tile(np.arange(4), 20)
+
+
+def test_each_test_utterance_alone_changes_a_call_dependent_system_only():
+    from accuracy import alone_figures
+
+    from sklearn_ser.model_selection import evaluate
+
+    X, y, groups = _toy_data()
+    for toy in (_LoudnessToy(), _LoudnessToy(centre_on_call=True)):
+        report = evaluate(toy, X, y, groups=groups, cv="kfold:2", return_estimators=True)
+        alone = alone_figures(report, X, y)
+        assert len(alone["fold_ua"]) == len(alone["fold_wa"]) == 2 and set(alone["per_class_recall"]) == {"a", "b"}
+        if toy.centre_on_call:  # batch: centred on the call, right; alone: always one side of the midpoint
+            assert report.ua > 0.9 and alone["ua"] == 0.5
+            assert sorted(alone["per_class_recall"].values()) == [0.0, 1.0]
+        else:
+            assert alone["ua"] == report.ua and alone["wa"] == report.wa
+            assert alone["fold_ua"] == report.per_fold["ua"].tolist()
+
+
+def test_an_accuracy_run_stores_the_alone_figure_and_per_class_recall(tmp_path, monkeypatch, capsys):
+    import accuracy
+
+    monkeypatch.setattr(accuracy, "matmul_ceiling", lambda: 1.0)
+    _main(accuracy, monkeypatch, "--systems", "baseline", "baseline-spknorm", "--corpus", "synthetic",
+          "--cv", "kfold:2", "--out", str(tmp_path))
+    runs = {r["system"]: r for r in load_runs(root=tmp_path)}
+    classes = sorted(_tiny_corpus()["label"].unique())
+    for system, run in runs.items():
+        for figures in (run, run["alone"]):
+            assert sorted(figures["per_class_recall"]) == classes
+            assert np.mean(list(figures["per_class_recall"].values())) == pytest.approx(figures["ua"])
+        assert len(run["alone"]["fold_ua"]) == 2 and run["timings"]["alone_seconds"] > 0
+    assert runs["baseline"]["alone"]["fold_ua"] == runs["baseline"]["fold_ua"]  # no step sees the call
+    # 12 utterances a test speaker: batches use the speaker's statistics, a lone one the population's
+    assert runs["baseline-spknorm"]["alone"]["ua"] != runs["baseline-spknorm"]["ua"]
+    assert "alone UA" in capsys.readouterr().out
 
 
 def test_a_speaker_adaptation_run_is_a_file_of_its_kind(tmp_path, monkeypatch):
@@ -388,3 +463,73 @@ def test_netspeed_measures_a_latif_system_s_autoencoder_beside_its_lstm():
     assert enc["encode_gflop"] * 1e9 == 4 * encode  # the label-free transform encodes under each class
     assert enc["train_gflop"] > 3 * encode / 1e9 and enc["train_samples_per_second"] > 0
     assert speed["train_gflop"] > 0  # the LSTM's FLOPs are counted now
+
+
+def _synthetic_pair(limit=None):
+    """Two small synthetic corpora joined as cross_corpus.read_pair joins EmoDB and TESS; the second
+    recorded 20 dB quieter (another domain)."""
+    from sklearn_ser.datasets import combine_corpora, make_synthetic_corpus
+
+    emodb = make_synthetic_corpus(n_speakers=2, n_per_class=3, random_state=0)
+    tess = make_synthetic_corpus(n_speakers=2, n_per_class=3, random_state=1)
+    tess["audio"] = [0.1 * a for a in tess["audio"]]
+    return combine_corpora({"emodb": emodb, "tess": tess})
+
+
+def test_a_cross_corpus_run_trains_on_one_corpus_and_tests_on_the_other(tmp_path, monkeypatch, capsys):
+    import cross_corpus
+
+    monkeypatch.setattr(cross_corpus, "read_pair", lambda folders, limit=None: _synthetic_pair())
+    monkeypatch.setattr(sys, "argv", ["cross_corpus.py", "--systems", "baseline", "dnn-elm", "--limit", "3",
+                                      "--set", "random_state=1", "--out", str(tmp_path)])
+    monkeypatch.setattr(cross_corpus, "system_model", lambda system, normalisation, overrides: (
+        None if system == "dnn-elm" and normalisation == "domain" else _LoudnessToy()))  # fast stand-ins
+    cross_corpus.main()
+    runs = {(r["system"], r["normalisation"]): r for r in load_runs(root=tmp_path)}
+    assert set(runs) == {("baseline", "none"), ("baseline", "domain"), ("dnn-elm", "none")}
+    run = runs["baseline", "domain"]
+    assert run["kind"] == "cross-corpus" and run["file"].startswith("emodb-tess/cross-corpus--baseline--")
+    assert run["settings"]["normalisation"] == "domain" and run["settings"]["limit"] == 3
+    assert run["settings"]["random_state"] == 1 and run["classes"] == ["angry", "happy", "neutral", "sad"]
+    assert set(run["directions"]) == {"emodb->tess", "tess->emodb"}
+    for d in run["directions"].values():
+        assert d["n_train"] == d["n_test"] == 24 and sorted(d["per_class_recall"]) == run["classes"]
+        assert np.mean(list(d["per_class_recall"].values())) == pytest.approx(d["ua"])
+    assert run["command"] == ("python benchmarks/cross_corpus.py --systems baseline --normalisations domain "
+                              "--limit 3 --set random_state=1")
+    assert runs["baseline", "none"]["id"] != run["id"]  # the normalisation is part of the run's identity
+    assert "dnn-elm: no step with domain_norm" in capsys.readouterr().out
+
+
+def test_a_cross_corpus_direction_fits_on_the_source_and_predicts_the_target_in_one_call():
+    from cross_corpus import direction_scores
+
+    seen = []
+
+    class Recording(_LoudnessToy):
+        def fit(self, X, y):
+            seen.append(("fit", set(X["corpus"])))
+            return super().fit(X, y)
+
+        def predict(self, X):
+            seen.append(("predict", set(X["corpus"]), len(X)))
+            return np.resize(self.classes_, len(X))
+
+    scores = direction_scores(Recording(), _synthetic_pair(), "tess", "emodb")
+    assert seen == [("fit", {"tess"}), ("predict", {"emodb"}, 24)]
+    assert scores["n_train"] == scores["n_test"] == 24 and scores["ua"] == pytest.approx(0.25)
+
+
+def test_domain_normalisation_turns_on_every_domain_step_of_a_system_and_nothing_else():
+    from cross_corpus import at_most, with_domain_norm
+
+    from sklearn_ser.recipes import get_system
+
+    registered = get_system("baseline-spknorm")
+    model = with_domain_norm(registered)
+    assert model.get_params()["features__domain_norm"] and model.get_params()["features__speaker_norm"]
+    assert not registered.get_params()["features__domain_norm"]  # a copy: the "none" run's model untouched
+    assert with_domain_norm(get_system("dnn-elm")) is None
+    pair = _synthetic_pair()
+    few = at_most(pair, 2)
+    assert len(few) == 2 * 2 * 4 * 2 and few.groupby(["corpus", "speaker", "label"]).size().eq(2).all()

@@ -24,7 +24,9 @@ PUBLIC = {
         'load_corpus', 'make_synthetic_corpus', 'read_cremad', 'read_emodb', 'read_iemocap',
         'read_manifest', 'read_ravdess', 'read_tess', 'synthesize_utterance',
         # issue 27 (dimensional targets)
-        'CATEGORY_RATINGS_PROXY', 'DIMENSIONS', 'five_levels', 'low_mid_high', 'proxy_ratings', 'ratings_of'
+        'CATEGORY_RATINGS_PROXY', 'DIMENSIONS', 'five_levels', 'low_mid_high', 'proxy_ratings', 'ratings_of',
+        # issue 29 (cross-corpus tests)
+        'shared_label_map',
     ],
     'sklearn_ser.ensemble': [
         'ELMClassifier', 'FeatureFusionClassifier', 'FunctionalsELM', 'ScoreFusionClassifier',

@@ -47,7 +47,7 @@ def test_superseded_runs_are_left_out_of_every_table(tmp_path):
     store(tmp_path, "baseline", [0.9] * 10, superseded="measured before the fix")
     page = report.build_page(load_runs(root=tmp_path))
     assert "0.900" not in page and "0.910" not in page
-    assert rows_of(page, "baseline")[0].startswith("| baseline | current settings | 1 | 0.500 | 0.510 |")
+    assert rows_of(page, "baseline")[0].startswith("| baseline | current settings | 1 | 0.500 |  | 0.510 |")
     assert "1 stored runs are superseded" in page
 
 
@@ -57,9 +57,9 @@ def test_seeds_are_one_row_with_their_mean_and_range(tmp_path):
     store(tmp_path, "zhang-3d", [0.7] * 10, {"random_state": 2})
     page = report.build_page(load_runs(root=tmp_path))
     [row] = [r for r in rows_of(page, "zhang-3d") if "current settings" in r]
-    assert "| 3: s0: 0.500, s1: 0.600, s2: 0.700 | 0.600 (0.500–0.700) | 0.610 | 0.600 ± 0.000 | 60 s |" in row
+    assert "| 3: s0: 0.500, s1: 0.600, s2: 0.700 | 0.600 (0.500–0.700) |  | 0.610 | 0.600 ± 0.000 | 60 s |" in row
     readme = report.build_readme_block(load_runs(root=tmp_path))
-    assert "| zhang-3d | **0.600** | 3 (0.500–0.700) |" in readme  # the mean, never the best seed
+    assert "| zhang-3d | **0.600** |  | 3 (0.500–0.700) |" in readme  # the mean, never the best seed
 
 
 def test_a_run_with_other_settings_is_a_variant_labelled_by_them(tmp_path):
@@ -84,8 +84,8 @@ def test_a_system_without_a_run_at_its_current_settings_says_so(tmp_path):
     assert "| zhang-2d | current settings | `loso:03` | 1 | 0.520 |" in page  # the reduced table
     readme = report.build_readme_block(runs)
     assert ('| zhang-feature-fusion | *not measured at its current settings*; with members=["2d-small","3d"]: '
-            '0.550 | 1 |') in readme
-    assert "| zhang-2d | *only on the folds of `--cv loso:03`*: 0.520 | 1 |" in readme
+            '0.550 |  | 1 |') in readme
+    assert "| zhang-2d | *only on the folds of `--cv loso:03`*: 0.520 |  | 1 |" in readme
 
 
 def test_the_wilcoxon_test_pairs_folds_by_speaker_as_scipy_does(tmp_path):
@@ -161,7 +161,7 @@ def test_members_and_speaker_adaptation_batches_count_as_the_settings_they_measu
     assert "| 2: s0: 0.500, s3 (r): 0.600 | 0.550 (0.500–0.600) |" in rows[0]  # refit=True: the default
     assert "| refit=false | 1 (e) | 0.300 |" in rows[1]
     assert "| 60 s |" in rows[0]
-    assert "| refit=false | 1 (e) | 0.300 | 0.310 | 0.300 ± 0.000 |  |" in rows[1]  # a member's time is not its own
+    assert "| refit=false | 1 (e) | 0.300 |  | 0.310 | 0.300 ± 0.000 |  |" in rows[1]  # a member's time is not its own
     assert rows_of(page, "baseline-spknorm")[0].startswith("| baseline-spknorm | current settings | 1 (s) | 0.780 |")
     assert "| baseline-spknorm | current settings | `loso` | 0.780 | 0.770 | 0.680 |" in page
 
@@ -202,7 +202,7 @@ def test_the_readme_block_is_rewritten_between_the_markers_only(tmp_path, capsys
     report.main(argv)
     text = readme.read_text()
     assert text.startswith(f"intro\n{report.BEGIN}\n") and text.endswith(f"\n{report.END}\noutro\n")
-    assert "old table" not in text and "| baseline | **0.500** | 1 |" in text
+    assert "old table" not in text and "| baseline | **0.500** |  | 1 |" in text
     report.main(argv + ["--check"])
 
     page.write_text(page.read_text() + "a hand edit\n")
@@ -240,3 +240,81 @@ def test_dimensional_systems_are_paired_per_dimension_by_speaker(tmp_path):
         bold = "**" if p < 0.05 else ""
         assert f"| {bold}{diff:+.3f}{bold} ({p:.3f}) |" in row
     assert row.count("**") == 2  # arousal differs by construction (p = 0.002), valence by chance only
+
+
+def alone(ua):
+    return dict(ua=ua, wa=ua, fold_ua=[ua] * 10, fold_wa=[ua] * 10)
+
+
+def test_the_alone_figure_stands_beside_the_batch_one_and_is_blank_where_not_measured(tmp_path):
+    store(tmp_path, "baseline", [0.5] * 10, alone=alone(0.5))
+    store(tmp_path, "baseline-spknorm", [0.6] * 10, alone=alone(0.4))
+    store(tmp_path, "baseline-spknorm", [0.7] * 10, {"random_state": 1}, alone=alone(0.5))
+    store(tmp_path, "zhang-3d", [0.4] * 10)  # stored before accuracy.py measured it
+    store(tmp_path, "zhang-1d", [0.3] * 10, alone=alone(0.2))
+    store(tmp_path, "zhang-1d", [0.35] * 10, {"random_state": 1})
+    runs = load_runs(root=tmp_path)
+    page = report.build_page(runs)
+    assert "| alone UA |" in page.split("## Handcrafted baseline")[1].splitlines()[4]  # the header
+    assert rows_of(page, "baseline")[0].startswith("| baseline | current settings | 1 | 0.500 | 0.500 | 0.510 |")
+    assert "| 0.650 (0.600–0.700) | 0.450 | 0.660 |" in rows_of(page, "baseline-spknorm")[0]
+    assert "| 0.400 |  | 0.410 |" in rows_of(page, "zhang-3d")[0]  # blank, not invented
+    assert "| 0.325 (0.300–0.350) | 0.200 (1 of 2 runs) |" in rows_of(page, "zhang-1d")[0]
+    every = page.split("## Every run")[1]
+    assert "| 0.400 |  | 0.410 |" in every and "| 0.600 | 0.400 | 0.610 |" in every
+    readme = report.build_readme_block(runs)
+    assert "| baseline-spknorm | **0.650** | 0.450 | 2 (0.600–0.700) |" in readme
+    assert "| zhang-3d | **0.400** |  | 1 |" in readme
+
+
+def test_a_speaker_adaptation_run_gives_its_alone_mode_and_a_member_none(tmp_path):
+    store(tmp_path, "baseline-spknorm", [0.78] * 10, kind="speaker-adaptation")  # alone = batch - 0.1
+    store(tmp_path, "kim-3d-cnn-dnn", [0.6] * 10, {"refit": "average"}, member="refitted", alone=alone(0.1))
+    page = report.build_page(load_runs(root=tmp_path))
+    assert rows_of(page, "baseline-spknorm")[0].startswith(
+        "| baseline-spknorm | current settings | 1 (s) | 0.780 | 0.680 |")
+    assert "| 1 (r) | 0.600 |  |" in rows_of(page, "kim-3d-cnn-dnn")[0]  # the run's alone is not the member's
+
+
+def test_per_class_recall_is_tabulated_from_the_runs_that_stored_it(tmp_path):
+    store(tmp_path, "baseline", [0.5] * 10)
+    assert "## Per-class recall" not in report.build_page(load_runs(root=tmp_path))  # no run has it
+    store(tmp_path, "baseline", [0.6] * 10, {"random_state": 1}, per_class_recall={"angry": 0.9, "sad": 0.3})
+    store(tmp_path, "baseline", [0.7] * 10, {"random_state": 2}, per_class_recall={"angry": 0.7, "sad": 0.5})
+    store(tmp_path, "zhang-3d", [0.4] * 10, per_class_recall={"angry": 0.2, "fear": 0.6})
+    section = report.build_page(load_runs(root=tmp_path)).split("## Per-class recall")[1].split("\n## ")[0]
+    assert "| system | settings | runs with recall | angry | fear | sad |" in section
+    assert "| baseline | current settings | 2 of 3 | 0.800 |  | 0.400 |" in section
+    assert "| zhang-3d | current settings | 1 of 1 | 0.200 | 0.600 |  |" in section
+
+
+def store_cross_corpus(root, system, normalisation, ua, limit=None, date="2026-12-02T10:00:00+00:00"):
+    classes = ["angry", "sad"]
+    directions = {d: dict(ua=u, wa=u + 0.01, per_class_recall={"angry": u + 0.1, "sad": u - 0.1}, n_train=400,
+                          n_test=300, fit_seconds=1.0, predict_seconds=0.1)
+                  for d, u in (("emodb->tess", ua), ("tess->emodb", ua - 0.2))}
+    payload = dict(overrides={}, settings_recorded=True, corpora=["emodb", "tess"], classes=classes,
+                   normalisation=normalisation, limit=limit, directions=directions, timings={"seconds": 60.0},
+                   command=f"python benchmarks/cross_corpus.py --systems {system} --normalisations {normalisation}",
+                   date=date)
+    settings = dict(jsonable(system_settings(system)), normalisation=normalisation, limit=limit)
+    return write_run("cross-corpus", "emodb-tess", system, settings, payload, root=root)
+
+
+def test_cross_corpus_runs_are_a_row_per_direction_and_normalisation(tmp_path):
+    store(tmp_path, "baseline", [0.5] * 10)
+    assert "## Across corpora" not in report.build_page(load_runs(root=tmp_path))
+    store_cross_corpus(tmp_path, "baseline", "none", 0.3, date="2026-12-01T10:00:00+00:00")
+    store_cross_corpus(tmp_path, "baseline", "none", 0.4)  # the later run of the same configuration
+    store_cross_corpus(tmp_path, "baseline", "domain", 0.6)
+    store_cross_corpus(tmp_path, "baseline", "domain", 0.9, limit=3,  # a smoke check, the latest: not a figure
+                       date="2026-12-03T10:00:00+00:00")
+    page = report.build_page(load_runs(root=tmp_path))
+    section = page.split("## Across corpora")[1].split("\n## ")[0]
+    assert "| system | settings | normalisation | train → test | UA | WA | angry | sad |" in section
+    rows = [line for line in section.splitlines() if line.startswith("| baseline |")]
+    assert [r.split(" | ")[2:6] for r in rows] == [
+        ["none", "emodb → tess", "0.400", "0.410"], ["none", "tess → emodb", "0.200", "0.210"],
+        ["domain", "emodb → tess", "0.600", "0.610"], ["domain", "tess → emodb", "0.400", "0.410"]]
+    assert rows[2].startswith("| baseline | current settings | domain | emodb → tess | 0.600 | 0.610 | 0.700 | 0.500 |")
+    assert "0.900" not in section and "Runs on other corpora" not in page

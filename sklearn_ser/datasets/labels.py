@@ -51,6 +51,44 @@ def combine_corpora(corpora, label_map=None):
     return pd.concat(frames, ignore_index=True)
 
 
+def shared_label_map(corpora, label_map=None):
+    """The label map of a cross-corpus test: each label that every corpus has (after ``label_map``,
+    as :func:`combine_corpora` applies it) to itself, to pass to :func:`combine_corpora`, which then
+    drops every other label.
+
+    Parameters
+    ----------
+    corpora : dict of str -> DataFrame
+        Each with a ``label`` column.
+    label_map : dict, or dict of str -> dict, optional
+        Applied first, as in :func:`combine_corpora` (e.g. :data:`KIM_LABEL_MAP`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> a = pd.DataFrame({"label": ["angry", "boredom", "sad"]})
+    >>> b = pd.DataFrame({"label": ["sad", "surprise", "angry"]})
+    >>> shared_label_map({"emodb": a, "tess": b})
+    {'angry': 'angry', 'sad': 'sad'}
+    """
+    per_corpus = bool(label_map) and all(isinstance(v, dict) for v in label_map.values())
+    label_sets = []
+    for name, frame in corpora.items():
+        mapping = label_map.get(name) if per_corpus else label_map
+        labels = frame["label"] if mapping is None else frame["label"].map(mapping).dropna()
+        label_sets.append(set(labels))
+    shared = sorted(set.intersection(*label_sets), key=str) if label_sets else []
+    if len(shared) < 2:
+        raise ValueError(f"the corpora {sorted(corpora)} share {len(shared)} class(es) {shared}; a "
+                         "cross-corpus test needs at least 2 (map their labels to common names first)")
+    if label_map is None:
+        return {label: label for label in shared}
+    if per_corpus:  # each corpus's own names to the shared ones
+        return {name: {k: v for k, v in label_map.get(name, {}).items() if v in shared} or
+                {label: label for label in shared} for name in corpora}
+    return {k: v for k, v in label_map.items() if v in shared}
+
+
 def feeltrace_category(valence, arousal, landmarks=None):
     """Category whose FEELTRACE landmark is nearest on average (Kim et al. 2017, §3).
 

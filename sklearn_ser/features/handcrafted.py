@@ -41,6 +41,14 @@ class LLDFunctionals(UtteranceTransformer):
         Utterances processed in parallel through :class:`joblib.Parallel`.
     progress : bool, default=False
         Show a progress bar.
+    domain_norm : bool, default=False
+        Z-score the features of each recording domain (the ``domain`` column of a DataFrame X, else
+        its ``corpus`` column, else all utterances of the call as one domain) with that domain's own
+        statistics when it has at least ``min_utterances`` utterances in the call or was enrolled,
+        else with the average training domain's, learned at fit (:mod:`sklearn_ser.features.domain`).
+        Unsupervised: uses the target domain's audio, never its labels. With ``speaker_norm`` too,
+        an utterance takes its speaker's statistics where at hand, else its domain's, else the
+        population's.
 
     Examples
     --------
@@ -53,12 +61,13 @@ class LLDFunctionals(UtteranceTransformer):
     """
 
     def __init__(self, sr=DEFAULT_SR, speaker_norm=False, min_utterances=MIN_UTTERANCES, n_jobs=None,
-                 progress=False):
+                 progress=False, domain_norm=False):
         self.sr = sr
         self.speaker_norm = speaker_norm
         self.min_utterances = min_utterances
         self.n_jobs = n_jobs
         self.progress = progress
+        self.domain_norm = domain_norm
 
     def _compute(self, X, plan):
         waves, utts = load_utterances(X, sr=self.sr, n_jobs=self.n_jobs)

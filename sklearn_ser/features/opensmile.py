@@ -54,6 +54,8 @@ class OpenSmileFunctionals(UtteranceTransformer):
     min_utterances : int, default=10
         As in :class:`~sklearn_ser.features.LLDFunctionals`.
     n_jobs : int, default=None
+    domain_norm : bool, default=False
+        As in :class:`~sklearn_ser.features.LLDFunctionals`.
 
     Examples
     --------
@@ -63,12 +65,13 @@ class OpenSmileFunctionals(UtteranceTransformer):
     """
 
     def __init__(self, feature_set="eGeMAPSv02", sr=DEFAULT_SR, speaker_norm=False,
-                 min_utterances=MIN_UTTERANCES, n_jobs=None):
+                 min_utterances=MIN_UTTERANCES, n_jobs=None, domain_norm=False):
         self.feature_set = feature_set
         self.sr = sr
         self.speaker_norm = speaker_norm
         self.min_utterances = min_utterances
         self.n_jobs = n_jobs
+        self.domain_norm = domain_norm
 
     def fit(self, X, y=None):
         _smile(self.feature_set)  # fail early on a missing extra or an unknown set

@@ -207,7 +207,9 @@ def enroll(model, X):
     (a Pipeline, a fusion of members, or a transformer), so that their utterances are later
     normalised with them even when predicted one at a time. ``X`` is a DataFrame with ``audio``
     and ``speaker`` columns (unlabelled audio of those speakers; the more the better, 10
-    utterances or more as a rule). Enrolling a speaker again replaces its statistics.
+    utterances or more as a rule). Enrolling a speaker again replaces its statistics. A step with
+    ``domain_norm=True`` stores the statistics of the domains of X's ``domain`` (or ``corpus``)
+    column the same way (a domain-only step needs no ``speaker`` column).
 
     Returns the model. Raises ValueError if the model has no per-speaker step.
 
@@ -226,7 +228,7 @@ def enroll(model, X):
     found = _adaptive_steps(model)
     if not found:
         raise ValueError(f"{type(model).__name__} has no per-speaker normalisation step to enroll "
-                         "speakers in (speaker_norm=True or gain_norm='speaker')")
+                         "speakers in (speaker_norm=True, gain_norm='speaker' or domain_norm=True)")
     for step, before in found:
         Xt = X
         for previous in before:

@@ -173,6 +173,25 @@ def test_combine_corpora_prefixes_speakers_and_maps_labels():
     assert per_corpus["label"].tolist() == ["neutral", "sad", "neutral"]
 
 
+def test_a_cross_corpus_test_keeps_the_classes_every_corpus_has():
+    from sklearn_ser.datasets import shared_label_map
+
+    emodb = pd.DataFrame({"audio": list("abcd"), "speaker": ["03"] * 4, "label": ["angry", "boredom", "sad", "fear"]})
+    tess = pd.DataFrame({"audio": list("efg"), "speaker": ["OAF"] * 3, "label": ["sad", "surprise", "angry"]})
+    shared = shared_label_map({"emodb": emodb, "tess": tess})
+    assert shared == {"angry": "angry", "sad": "sad"}
+    both = combine_corpora({"emodb": emodb, "tess": tess}, label_map=shared)
+    assert both.groupby("corpus")["label"].apply(sorted).to_dict() == {"emodb": ["angry", "sad"],
+                                                                     "tess": ["angry", "sad"]}
+    # names mapped first: anger, sadness and joy are KIM_LABEL_MAP's angry, sad and happy
+    other = pd.DataFrame({"audio": list("hij"), "speaker": ["x"] * 3, "label": ["anger", "sadness", "joy"]})
+    kim = shared_label_map({"emodb": emodb, "other": other}, KIM_LABEL_MAP)
+    assert kim == {"sad": "sad", "sadness": "sad", "angry": "angry", "anger": "angry"}
+    assert set(combine_corpora({"emodb": emodb, "other": other}, label_map=kim)["label"]) == {"angry", "sad"}
+    with pytest.raises(ValueError, match="share 0 class"):
+        shared_label_map({"emodb": emodb, "other": other})  # unmapped, no name in common
+
+
 def test_feeltrace_nearest_landmark_with_averaged_traces():
     assert list(feeltrace_category([0.0, 0.7, -0.8, -0.6], [0.05, 0.5, 0.8, -0.5])) == [
         "neutral", "happy", "angry", "sad"]
