@@ -1,18 +1,14 @@
 """The library's broad handcrafted representation: 124 frame LLDs -> utterance functionals."""
 from __future__ import annotations
 
-from functools import partial
-
 import numpy as np
 
-from .._parallel import map_utterances
-from ..audio import DEFAULT_SR, load_utterances
-from .base import UtteranceTransformer
+from ..audio import DEFAULT_SR
 from .broad_functionals import (
     broad_functional_names, broad_functionals, voiced_functional_names, voiced_functionals,
 )
 from .broad_lld import BROAD_LLD_NAMES, VOICED_LLDS, broad_llds
-from .speaker import MIN_UTTERANCES
+from .handcrafted import _UtteranceFunctionals
 
 _VOICED_COLUMNS = [BROAD_LLD_NAMES.index(name) for name in VOICED_LLDS]
 _F0 = BROAD_LLD_NAMES.index("f0")
@@ -32,7 +28,7 @@ def broad_features(y, sr=DEFAULT_SR):
     ])
 
 
-class BroadFunctionals(UtteranceTransformer):
+class BroadFunctionals(_UtteranceFunctionals):
     """Utterance-level functionals of a broad set of frame-level descriptors, librosa/numpy only.
 
     Per utterance, every 10 ms (:func:`~sklearn_ser.features.broad_lld.broad_llds`): 26 log-mel
@@ -46,25 +42,8 @@ class BroadFunctionals(UtteranceTransformer):
 
     Parameters
     ----------
-    sr : int, default=16000
-        Working sample rate; files are resampled to it, waveforms are taken to be at it.
-    speaker_norm : bool, default=False
-        Z-score the features of each speaker with that speaker's own statistics, as in
-        :class:`~sklearn_ser.features.LLDFunctionals` (which describes the fallback).
-    min_utterances : int, default=10
-        Utterances of a speaker in one call before its own statistics are used.
-    n_jobs : int, default=None
-        Utterances processed in parallel through :class:`joblib.Parallel`.
-    progress : bool, default=False
-        Show a progress bar.
-    domain_norm : bool, default=False
-        Z-score the features of each recording domain (the ``domain`` column of a DataFrame X, else
-        its ``corpus`` column, else all utterances of the call as one domain) with that domain's own
-        statistics when it has at least ``min_utterances`` utterances in the call or was enrolled,
-        else with the average training domain's, learned at fit (:mod:`sklearn_ser.features.domain`).
-        Unsupervised: uses the target domain's audio, never its labels. With ``speaker_norm`` too,
-        an utterance takes its speaker's statistics where at hand, else its domain's, else the
-        population's.
+    sr, speaker_norm, min_utterances, n_jobs, progress, domain_norm
+        As in :class:`~sklearn_ser.features.LLDFunctionals`.
 
     Examples
     --------
@@ -76,22 +55,10 @@ class BroadFunctionals(UtteranceTransformer):
     (3, 3604)
     """
 
-    def __init__(self, sr=DEFAULT_SR, speaker_norm=False, min_utterances=MIN_UTTERANCES, n_jobs=None,
-                 progress=False, domain_norm=False):
-        self.sr = sr
-        self.speaker_norm = speaker_norm
-        self.min_utterances = min_utterances
-        self.n_jobs = n_jobs
-        self.progress = progress
-        self.domain_norm = domain_norm
+    desc = "broad functionals"
 
-    def _compute(self, X, plan):
-        waves, utts = load_utterances(X, sr=self.sr, n_jobs=self.n_jobs)
-        rows = map_utterances(
-            partial(broad_features, sr=self.sr), waves, utts.ids, n_jobs=self.n_jobs,
-            progress=self.progress, desc="broad functionals",
-        )
-        return np.vstack(rows), {}
+    def _utterance_features(self, y):
+        return broad_features(y, sr=self.sr)
 
     def get_feature_names_out(self, input_features=None):
         return np.asarray(BROAD_FEATURE_NAMES, dtype=object)

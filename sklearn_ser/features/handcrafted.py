@@ -1,8 +1,6 @@
 """The handcrafted baseline's representation: 32 frame LLDs -> utterance functionals."""
 from __future__ import annotations
 
-from functools import partial
-
 import numpy as np
 
 from .._parallel import map_utterances
@@ -13,11 +11,36 @@ from .lld import LLD_NAMES, compile_numba_kernels, frame_llds
 from .speaker import MIN_UTTERANCES
 
 
-def _lld_functionals(y, sr):
-    return functionals(frame_llds(y, sr=sr))
+class _UtteranceFunctionals(UtteranceTransformer):
+    """What the functionals transformers share: their parameters and the map of
+    :meth:`_utterance_features` (one waveform -> one row) over the utterances."""
+
+    desc = "functionals"
+
+    def __init__(self, sr=DEFAULT_SR, speaker_norm=False, min_utterances=MIN_UTTERANCES, n_jobs=None,
+                 progress=False, domain_norm=False):
+        self.sr = sr
+        self.speaker_norm = speaker_norm
+        self.min_utterances = min_utterances
+        self.n_jobs = n_jobs
+        self.progress = progress
+        self.domain_norm = domain_norm
+
+    def _utterance_features(self, y):
+        raise NotImplementedError
+
+    def _before_extraction(self):
+        """Work done once per call before the utterances are mapped (e.g. JIT compilation)."""
+
+    def _compute(self, X, plan):
+        waves, utts = load_utterances(X, sr=self.sr, n_jobs=self.n_jobs)
+        self._before_extraction()
+        rows = map_utterances(self._utterance_features, waves, utts.ids, n_jobs=self.n_jobs,
+                              progress=self.progress, desc=self.desc)
+        return np.vstack(rows), {}
 
 
-class LLDFunctionals(UtteranceTransformer):
+class LLDFunctionals(_UtteranceFunctionals):
     """Utterance-level functionals of the 32 frame-level LLDs (Han et al. 2014; Kim et al. 2017).
 
     Per utterance: F0, voicing probability, zero-crossing rate, MFCC 1-12, RMS energy and their
@@ -60,23 +83,13 @@ class LLDFunctionals(UtteranceTransformer):
     (3, 384)
     """
 
-    def __init__(self, sr=DEFAULT_SR, speaker_norm=False, min_utterances=MIN_UTTERANCES, n_jobs=None,
-                 progress=False, domain_norm=False):
-        self.sr = sr
-        self.speaker_norm = speaker_norm
-        self.min_utterances = min_utterances
-        self.n_jobs = n_jobs
-        self.progress = progress
-        self.domain_norm = domain_norm
+    desc = "LLD functionals"
 
-    def _compute(self, X, plan):
-        waves, utts = load_utterances(X, sr=self.sr, n_jobs=self.n_jobs)
+    def _utterance_features(self, y):
+        return functionals(frame_llds(y, sr=self.sr))
+
+    def _before_extraction(self):
         compile_numba_kernels()
-        rows = map_utterances(
-            partial(_lld_functionals, sr=self.sr), waves, utts.ids, n_jobs=self.n_jobs,
-            progress=self.progress, desc="LLD functionals",
-        )
-        return np.vstack(rows), {}
 
     def get_feature_names_out(self, input_features=None):
         return np.asarray(functional_names(LLD_NAMES), dtype=object)
