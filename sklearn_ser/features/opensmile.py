@@ -1,13 +1,12 @@
 """openSMILE functionals (eGeMAPSv02, ComParE_2016, the INTERSPEECH sets, ...) behind the ``opensmile`` extra."""
 from __future__ import annotations
 
-from functools import lru_cache, partial
+from functools import lru_cache
 
 import numpy as np
 
-from .._parallel import map_utterances
-from ..audio import DEFAULT_SR, load_utterances
-from .base import UtteranceTransformer
+from ..audio import DEFAULT_SR
+from .handcrafted import _UtteranceFunctionals
 from .speaker import MIN_UTTERANCES
 
 #: the sets of opensmile-python (>= 2.6 for the INTERSPEECH challenges' IS09-IS13)
@@ -42,7 +41,7 @@ def n_opensmile_functionals(feature_set):
     return len(_smile(feature_set).feature_names)
 
 
-class OpenSmileFunctionals(UtteranceTransformer):
+class OpenSmileFunctionals(_UtteranceFunctionals):
     """Utterance-level openSMILE functionals: eGeMAPSv02 (88), ComParE_2016 (6373), emobase (988) or
     an INTERSPEECH challenge's set (IS09 384, IS10 1582, IS11, IS12, IS13).
 
@@ -56,6 +55,8 @@ class OpenSmileFunctionals(UtteranceTransformer):
     n_jobs : int, default=None
     domain_norm : bool, default=False
         As in :class:`~sklearn_ser.features.LLDFunctionals`.
+    progress : bool, default=False
+        Show a progress bar.
 
     Examples
     --------
@@ -64,27 +65,22 @@ class OpenSmileFunctionals(UtteranceTransformer):
     (1, 88)
     """
 
+    desc = "openSMILE functionals"
+
     def __init__(self, feature_set="eGeMAPSv02", sr=DEFAULT_SR, speaker_norm=False,
-                 min_utterances=MIN_UTTERANCES, n_jobs=None, domain_norm=False):
+                 min_utterances=MIN_UTTERANCES, n_jobs=None, domain_norm=False, progress=False):
+        super().__init__(sr, speaker_norm, min_utterances, n_jobs, progress, domain_norm)
         self.feature_set = feature_set
-        self.sr = sr
-        self.speaker_norm = speaker_norm
-        self.min_utterances = min_utterances
-        self.n_jobs = n_jobs
-        self.domain_norm = domain_norm
 
     def fit(self, X, y=None):
         _smile(self.feature_set)  # fail early on a missing extra or an unknown set
         return super().fit(X, y)
 
-    def _compute(self, X, plan):
+    def _before_extraction(self):
         _smile(self.feature_set)
-        waves, utts = load_utterances(X, sr=self.sr, n_jobs=self.n_jobs)
-        rows = map_utterances(
-            partial(opensmile_functionals, sr=self.sr, feature_set=self.feature_set),
-            waves, utts.ids, n_jobs=self.n_jobs,
-        )
-        return np.vstack(rows), {}
+
+    def _utterance_features(self, y):
+        return opensmile_functionals(y, self.sr, self.feature_set)
 
     def get_feature_names_out(self, input_features=None):
         return np.asarray(_smile(self.feature_set).feature_names, dtype=object)
