@@ -58,3 +58,33 @@ def test_a_search_inside_evaluate_chooses_on_training_speakers_only(routing, whe
     chosen = [m.best_params_ if where == "whole" else m[-1].best_params_ for m in report.estimators]
     assert all(c["logisticregression__C"] in (0.01, 1.0) for c in chosen)
     assert report.ua > 0.6  # the label is in the first feature: a working search learns it
+
+
+NET_FITS = []  # per net fit: the speakers it saw (training and early-stopping validation), or None
+
+
+def test_a_net_searched_inside_evaluate_early_stops_on_training_speakers_with_routing_on():
+    """With routing on the speakers reach the search's splitter and the net's validation split.
+    (Routing off, GridSearchCV keeps them for its splitter and the net trains without validation,
+    with a warning: why the page says to turn routing on for nets.)"""
+    from sklearn.pipeline import Pipeline
+
+    from sklearn_ser.estimators import SERStepNetClassifier
+    from sklearn_ser.nets import FrameDNN
+
+    class Spy(SERStepNetClassifier):
+        def get_split_datasets(self, X, y=None, groups=None, **fit_params):
+            NET_FITS.append(None if groups is None else set(groups))
+            return super().get_split_datasets(X, y, groups=groups, **fit_params)
+
+    rng = np.random.default_rng(0)
+    y = np.tile(["angry", "neutral", "sad"], 24)
+    groups = np.repeat([f"s{i}" for i in range(6)], 12)
+    X = rng.standard_normal((len(y), 4, 6)).astype(np.float32)
+    net = Pipeline([("net", Spy(FrameDNN, module__n_hidden=8, max_epochs=2, batch_size=32, verbose=0))])
+    search = GridSearchCV(net, {"net__lr": [1e-3, 1e-2]}, cv=SpeakerKFold(n_splits=2))
+    NET_FITS.clear()
+    with sklearn.config_context(enable_metadata_routing=True):
+        evaluate(search, X, y, groups=groups, cv="loso:s0")
+    assert len(NET_FITS) == 2 * 2 + 1  # two values on two inner splits, then the refit
+    assert all(seen and "s0" not in seen for seen in NET_FITS)
