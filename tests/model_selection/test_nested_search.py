@@ -88,3 +88,16 @@ def test_a_net_searched_inside_evaluate_early_stops_on_training_speakers_with_ro
         evaluate(search, X, y, groups=groups, cv="loso:s0")
     assert len(NET_FITS) == 2 * 2 + 1  # two values on two inner splits, then the refit
     assert all(seen and "s0" not in seen for seen in NET_FITS)
+
+
+def test_the_selection_page_example_runs_as_written():
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "selection.md").read_text(encoding="utf-8")
+    (example,) = re.findall(r"```python\n(.*?)```", page, flags=re.S)
+    namespace = {}
+    exec(compile(example, "docs/selection.md", "exec"), namespace)
+    report = namespace["report"]
+    assert len(report.estimators) == 4  # one search per held-out speaker
+    assert all(m[-1].best_params_["svc__C"] in (0.1, 1, 10) for m in report.estimators)
