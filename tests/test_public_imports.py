@@ -99,7 +99,9 @@ PUBLIC = {
         # issue 28 (Wieser et al.)
         'WIESER_INPUTS', 'WIESER_TRAINING', 'wieser_net',
         # issue 29 (broad functionals)
-        'INNER_FOLDS', 'functionals_svm'
+        'INNER_FOLDS', 'functionals_svm',
+        # issue 29 (cross-family fusion)
+        'CROSS_FAMILY_MEMBERS', 'cross_family_fusion'
     ],
 }
 
@@ -114,6 +116,7 @@ SYSTEM_NAMES = [
     "wieser-elor", "wieser-lom", "wieser-ftr", "wieser-elor-ftr",
     # issue 29 (broad functionals and their openSMILE peers)
     "functionals", "functionals-spknorm", "compare", "compare-spknorm", "egemaps", "egemaps-spknorm",
+    "cross-family-fusion",
 ]
 
 

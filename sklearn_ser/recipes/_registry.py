@@ -47,7 +47,7 @@ def _assemble(families):
 
 # The family modules, in the order `sklearn-ser systems` lists them: a new family is one name here.
 # (Imported here, below System, which they import from this module.)
-FAMILIES = tuple(import_module(f"{__package__}.{name}") for name in ("baseline", "functionals", "kim", "zhang", "latif", "wieser"))
+FAMILIES = tuple(import_module(f"{__package__}.{name}") for name in ("baseline", "functionals", "kim", "zhang", "latif", "wieser", "fusion"))
 
 SYSTEMS = _assemble(FAMILIES)
 

@@ -12,7 +12,7 @@ from sklearn_ser.recipes import SYSTEMS, System, get_system, parse_settings
 
 # sklearn_ser.recipes.baseline is the recipe function (as before the split), so the family modules
 # are taken by name
-FAMILIES = ("baseline", "functionals", "kim", "zhang", "latif", "wieser")
+FAMILIES = ("baseline", "functionals", "kim", "zhang", "latif", "wieser", "fusion")
 
 
 def test_every_system_builds_a_pipeline_or_a_fusion_of_pipelines():
