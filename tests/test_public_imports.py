@@ -38,7 +38,10 @@ PUBLIC = {
         # issue 27 (Latif et al.)
         'AEEncoder', 'CVAEEncoder', 'LatentLSTMClassifier', 'VAEEncoder',
         # issue 28 (Wieser et al.)
-        'HEAD_UPDATES', 'MultiHeadNetClassifier'
+        'HEAD_UPDATES', 'MultiHeadNetClassifier',
+        # issue 29 (training-batch augmentation)
+        'AdditiveNoise', 'BatchAugmentation', 'Compose', 'PitchShift', 'SpecAugment', 'SpeedPerturbation',
+        'make_augmentation'
     ],
     'sklearn_ser.features': [
         'BinStandardScaler', 'FUNCTIONAL_NAMES', 'FrameWindows', 'KimSpectrogramVolumes',
