@@ -81,7 +81,8 @@ def join_training_corpus(X, y, groups, splits, extra_train, label_map=None):
 
     The added rows keep X's columns (their ``speaker`` and ``corpus`` as
     :func:`extra_training_utterances` gives them; a column X has and they lack is empty). Speakers
-    are compared as strings: one of X named like an added one (``"tess:OAF"``) is an error.
+    are compared as strings: one of X named like an added one (``"tess:OAF"``) is an error, and so
+    is a file path in both.
 
     Returns X, y, groups, splits, and a summary of what was added (per corpus).
     """
@@ -97,6 +98,10 @@ def join_training_corpus(X, y, groups, splits, extra_train, label_map=None):
     if clash:
         raise ValueError(f"the main corpus has speaker(s) {clash}, named as the added corpus's are "
                          "(<corpus>:<speaker>); rename them so that no speaker is on both sides")
+    same = sorted({a for a in X["audio"] if isinstance(a, str)} & {a for a in extra["audio"] if isinstance(a, str)})
+    if same:  # the corpus under test added to itself: its test utterances would train
+        raise ValueError(f"extra_train holds {len(same)} of X's own files (e.g. {same[0]!r}); an added "
+                         "corpus must be another one")
     rows = extra.reindex(columns=X.columns)
     rows.index = [f"{corpus}:{i}" for i, corpus in enumerate(extra["corpus"])]
     joined = pd.concat([X, rows])

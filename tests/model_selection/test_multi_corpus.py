@@ -88,6 +88,7 @@ def test_a_corpus_column_names_the_corpora_and_a_label_map_maps_onto_the_main_cl
     (MAIN, {"tess": TESS.assign(label="calm")}, "shares no class"),
     (MAIN, TESS["audio"], "DataFrame of utterances"),
     (MAIN["audio"].tolist(), {"tess": TESS}, "X as a DataFrame"),
+    (MAIN, {"emodb": MAIN.iloc[:3]}, "3 of X's own files"),
 ])
 def test_bad_extra_corpora_are_refused_before_any_fit(X, extra, match):
     with pytest.raises((TypeError, ValueError), match=match):
