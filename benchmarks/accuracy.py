@@ -5,7 +5,7 @@ netspeed.py (FLOPs per sample, achieved GFLOP/s beside a matmul ceiling measured
 
 Run: python benchmarks/accuracy.py --systems baseline kim-3d-cnn-dnn-elm [--corpus emodb]
      [--data ../shared/data/emodb] [--cv loso] [--reference baseline] [--n-jobs 1]
-     [--threads N] [--set key=value ...] [--out benchmarks/results]
+     [--threads N] [--set key=value ...] [--add-corpus tess [--add-data DIR]] [--out benchmarks/results]
 
 ``--cv loso:03,08,14`` runs only the folds testing those speakers (a reduced protocol); ``--set``
 overrides recipe parameters (values read as JSON when they parse, e.g. ``segment_hop_s=1.0``).
@@ -18,6 +18,12 @@ the stored runs into docs/results.md.
 
 The reference (default: the first system) is this invocation's run of it, or else the stored runs
 of it at its current settings with the same ``--cv`` (their per-speaker mean over seeds).
+
+``--add-corpus tess`` trains every fold on that corpus too (read from ``--add-data`` or
+../shared/data/<name>; ``evaluate(..., extra_train=...)``): its labels outside the main corpus's
+classes are dropped, its speakers prefixed, and the test folds stay the main corpus's. The run
+stores ``add_corpus`` among its settings (so it is a configuration of its own, apart from the runs
+without it, in the hash and in report.py's tables) and what was added under ``extra_train``.
 
 Beside the batch figures (each test speaker's utterances predicted in one call, as ``evaluate``
 does), a run stores ``alone``: UA, WA, per-fold UA/WA and per-class recall when each test
@@ -54,6 +60,37 @@ def add_run_arguments(parser):
     # "extend": a repeated --set adds to the earlier ones instead of silently replacing them
     parser.add_argument("--set", nargs="+", action="extend", default=[], metavar="KEY=VALUE",
                         help="recipe parameters")
+
+
+def add_corpus_arguments(parser):
+    """The options of a run whose folds also train on another corpus."""
+    parser.add_argument("--add-corpus", metavar="NAME",
+                        help="also train every fold on this corpus (tess, ...); test folds stay --corpus's")
+    parser.add_argument("--add-data", type=Path, metavar="DIR",
+                        help="the added corpus's folder (default: ../shared/data/<NAME>)")
+
+
+def added_corpus(args):
+    """``{name: utterances}`` of ``--add-corpus`` (None without it), read from ``--add-data`` or
+    ../shared/data/<name>; refused when it is the corpus under test."""
+    if not args.add_corpus:
+        if args.add_data:
+            raise SystemExit("--add-data is the folder of --add-corpus, which is not given")
+        return None
+    folder = added_data_folder(args)
+    if args.add_corpus == args.corpus or (data_folder(args) and folder.resolve() == data_folder(args).resolve()):
+        raise SystemExit(f"--add-corpus {args.add_corpus} is the corpus under test: its test speakers would train")
+    return {args.add_corpus: load_corpus(args.add_corpus, folder)}
+
+
+def added_data_folder(args):
+    return args.add_data or HERE.parents[1] / "shared" / "data" / args.add_corpus
+
+
+def with_added_corpus(settings, name):
+    """A run's settings with the corpus its folds also trained on: part of what it measured (its
+    hash, and report.py's configuration), absent when none was added, as in the runs before."""
+    return settings if not name else {**settings, "add_corpus": name}
 
 
 def add_results_arguments(parser):
@@ -95,18 +132,21 @@ def main():
     parser.add_argument("--reference", help="system the others are tested against (default: the first)")
     parser.add_argument("--n-jobs", type=int, default=1, help="folds in parallel")
     add_run_arguments(parser)
+    add_corpus_arguments(parser)
     add_results_arguments(parser)
     args = parser.parse_args()
     overrides = parse_settings(args.set)
-    settings = {system: run_settings(system, overrides) for system in args.systems}  # refuses a bad --set now
+    settings = {system: with_added_corpus(run_settings(system, overrides), args.add_corpus)
+                for system in args.systems}  # refuses a bad --set now
     corpus = start_run(args)
+    extra = added_corpus(args)
     ceiling = matmul_ceiling()
     runs = {}
     for system in args.systems:
         tracemalloc.start()
         start = time.perf_counter()
         report = evaluate(get_system(system, **overrides), corpus, corpus["label"], cv=args.cv,
-                          n_jobs=args.n_jobs, return_estimators=True)
+                          n_jobs=args.n_jobs, return_estimators=True, extra_train=extra)
         seconds = time.perf_counter() - start
         peak = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
@@ -117,7 +157,8 @@ def main():
         folds = report.per_fold
         run = dict(
             run_record(args, args.cv, overrides, corpus),
-            command=command("accuracy.py", system, corpus=args.corpus, cv=args.cv, overrides=overrides),
+            command=command("accuracy.py", system, corpus=args.corpus, cv=args.cv, overrides=overrides,
+                            extra=["--add-corpus", args.add_corpus] if args.add_corpus else []),
             ua=report.ua, wa=report.wa, fold_ua=folds["ua"].tolist(), fold_wa=folds["wa"].tolist(),
             fold_speakers=folds["test_speakers"].tolist(),
             per_class_recall=batch_per_class_recall(report), alone=alone,
@@ -129,6 +170,8 @@ def main():
                 predict_ms_per_utterance=float(1e3 * folds["predict_seconds"].sum() / folds["n_test"].sum()),
             ),
         )
+        if extra is not None:  # what the folds trained on besides the main corpus: utterances, dropped labels
+            run["extra_train"] = dict(report.info["extra_train"], data=added_data_folder(args).name)
         if "fusion_weights" in folds:
             run["fold_fusion_weights"] = folds["fusion_weights"].tolist()
         failure = None

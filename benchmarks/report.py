@@ -20,7 +20,9 @@ How runs become rows (EmoDB, per family of systems):
   run with ``refit=True``, its early-stopped net as one with ``refit=False``; the batch mode of a
   ``speaker_adaptation.py`` run counts as an accuracy run of its system (its time does not).
 - A registered system's row holds the runs at its current settings (``system_settings(name)``);
-  other runs are variants, labelled by the settings in which they differ from it. A system with
+  other runs are variants, labelled by the settings in which they differ from it. A run whose
+  folds also trained on another corpus (``accuracy.py --add-corpus tess``) has ``add_corpus``
+  among its settings: a variant labelled ``add_corpus=tess``, never a run at current settings. A system with
   no run at its current settings says so, with its nearest run (fewest differing settings).
 - The paired Wilcoxon test (``scipy.stats.wilcoxon``, two-sided) compares per-fold UA with the
   family's reference at its current settings, each side's UA per test speaker averaged over its
@@ -331,7 +333,9 @@ def reproduce(m):
         differ.pop("refit", None)  # refit_members.py fits refit="average" itself
         return command("refit_members.py", system, corpus=run["corpus"], overrides=differ, systems_flag="--system")
     script = "speaker_adaptation.py" if m.source == "speaker-adaptation" else "accuracy.py"
-    return command(script, system, corpus=run["corpus"], cv=run["cv"], overrides=differ)
+    added = differ.pop("add_corpus", None)  # a corpus the folds also trained on: an option, no recipe setting
+    return command(script, system, corpus=run["corpus"], cv=run["cv"], overrides=differ,
+                   extra=["--add-corpus", added] if added else [])
 
 
 def training_speed(sp):

@@ -533,3 +533,32 @@ def test_domain_normalisation_turns_on_every_domain_step_of_a_system_and_nothing
     pair = _synthetic_pair()
     few = at_most(pair, 2)
     assert len(few) == 2 * 2 * 4 * 2 and few.groupby(["corpus", "speaker", "label"]).size().eq(2).all()
+
+
+def test_an_accuracy_run_with_an_added_corpus_is_a_configuration_of_its_own(tmp_path, monkeypatch, capsys):
+    import accuracy
+
+    from sklearn_ser.datasets import make_synthetic_corpus
+
+    read = []
+
+    def fake_load_corpus(name, folder):
+        read.append((name, Path(folder).name))
+        return make_synthetic_corpus(n_speakers=2, n_per_class=2, emotions=("neutral", "happy", "sad", "angry", "fear"),
+                                     random_state=1)
+
+    monkeypatch.setattr(accuracy, "matmul_ceiling", lambda: 1.0)
+    monkeypatch.setattr(accuracy, "load_corpus", fake_load_corpus)
+    argv = ("--systems", "baseline", "--corpus", "synthetic", "--cv", "kfold:2", "--out", str(tmp_path))
+    _main(accuracy, monkeypatch, *argv)
+    _main(accuracy, monkeypatch, *argv, "--add-corpus", "tess", "--add-data", str(tmp_path / "my-tess"))
+    plain, added = sorted(load_runs(root=tmp_path), key=lambda r: "add_corpus" in r["settings"])
+    assert read == [("tess", "my-tess")]
+    assert plain["id"] != added["id"] and "add_corpus" not in plain["settings"]
+    assert added["settings"] == {**plain["settings"], "add_corpus": "tess"}
+    assert added["extra_train"] == {"data": "my-tess", "tess": {
+        "dropped": {"fear": 4}, "n_utterances": 16, "speakers": ["tess:spk00", "tess:spk01"]}}
+    assert added["fold_speakers"] == plain["fold_speakers"] and added["n_utterances"] == plain["n_utterances"]
+    assert shlex.split(added["command"])[-2:] == ["--add-corpus", "tess"]
+    with pytest.raises(SystemExit, match="is the corpus under test"):
+        _main(accuracy, monkeypatch, *argv, "--add-corpus", "synthetic")

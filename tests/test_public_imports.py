@@ -38,7 +38,10 @@ PUBLIC = {
         # issue 27 (Latif et al.)
         'AEEncoder', 'CVAEEncoder', 'LatentLSTMClassifier', 'VAEEncoder',
         # issue 28 (Wieser et al.)
-        'HEAD_UPDATES', 'MultiHeadNetClassifier'
+        'HEAD_UPDATES', 'MultiHeadNetClassifier',
+        # issue 29 (training-batch augmentation)
+        'AdditiveNoise', 'BatchAugmentation', 'Compose', 'PitchShift', 'SpecAugment', 'SpeedPerturbation',
+        'make_augmentation'
     ],
     'sklearn_ser.features': [
         'BinStandardScaler', 'FUNCTIONAL_NAMES', 'FrameWindows', 'KimSpectrogramVolumes',
@@ -77,7 +80,9 @@ PUBLIC = {
     'sklearn_ser.model_selection': [
         'Comparison', 'EvaluationReport', 'KimSpeakerSplit', 'LeaveOneSpeakerOut', 'SpeakerHoldout',
         'SpeakerKFold', 'SpeakerValidSplit', 'check_speaker_disjoint', 'compare_systems',
-        'evaluate', 'make_cv', 'speaker_corpus', 'speaker_validation_split'
+        'evaluate', 'make_cv', 'speaker_corpus', 'speaker_validation_split',
+        # issue 29 (multi-corpus training)
+        'extra_training_utterances'
     ],
     'sklearn_ser.nets': [
         'CNN1DLSTM', 'CNN2DLSTM', 'FFTConv', 'FrameDNN', 'Kim3DCNN', 'Kim3DCNNSteps',

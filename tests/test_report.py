@@ -24,7 +24,8 @@ def test_the_committed_page_is_what_the_committed_runs_give():
     report.main(["--check"])
 
 
-def store(root, system, fold_ua, overrides=None, speakers=SPEAKERS, cv="loso", kind="accuracy", **extra):
+def store(root, system, fold_ua, overrides=None, speakers=SPEAKERS, cv="loso", kind="accuracy", add_corpus=None,
+          **extra):
     overrides = overrides or {}
     fold_ua = list(map(float, fold_ua))
     payload = dict(overrides=overrides, settings_recorded=True, cv=cv, fold_speakers=list(speakers),
@@ -35,7 +36,10 @@ def store(root, system, fold_ua, overrides=None, speakers=SPEAKERS, cv="loso", k
         for mode, shift in (("batch", 0), ("enrolled", -0.01), ("alone", -0.1)):
             ua = [u + shift for u in fold_ua]
             payload[mode] = dict(ua=float(np.mean(ua)), wa=float(np.mean(ua)), fold_ua=ua)
-    return write_run(kind, "emodb", system, jsonable(system_settings(system, **overrides)), payload, root=root)
+    settings = jsonable(system_settings(system, **overrides))
+    if add_corpus:  # as accuracy.py --add-corpus stores it
+        settings["add_corpus"] = add_corpus
+    return write_run(kind, "emodb", system, settings, payload, root=root)
 
 
 def rows_of(page, system):
@@ -70,6 +74,21 @@ def test_a_run_with_other_settings_is_a_variant_labelled_by_them(tmp_path):
     assert rows[0].startswith("| kim-3d-cnn-dnn | current settings | 1 | 0.400 |")
     assert rows[1].startswith("| kim-3d-cnn-dnn | kernel=[2,2,32], module__dropout=0.2 | 1 | 0.450 |")
     assert "--set 'kernel=[2,2,32]' module__dropout=0.2`" in rows[1]  # the command that reruns it today
+
+
+def test_a_run_trained_with_an_added_corpus_is_kept_apart_from_the_runs_without(tmp_path):
+    plain = store(tmp_path, "zhang-1d", [0.5] * 10)
+    added = store(tmp_path, "zhang-1d", [0.6] * 10, add_corpus="tess")
+    assert plain.name != added.name  # another identity, not a second run of the same one
+    page = report.build_page(load_runs(root=tmp_path))
+    rows = rows_of(page, "zhang-1d")
+    assert rows[0].startswith("| zhang-1d | current settings | 1 | 0.500 |")
+    assert rows[1].startswith("| zhang-1d | add_corpus=tess | 1 | 0.600 |")
+    assert "`python benchmarks/accuracy.py --systems zhang-1d --add-corpus tess`" in rows[1]
+    assert "| zhang-1d | **0.500** |" in report.build_readme_block(load_runs(root=tmp_path))
+    store(tmp_path, "zhang-1d", [0.7] * 10, {"random_state": 1}, add_corpus="tess")  # a second seed of it
+    rows = rows_of(report.build_page(load_runs(root=tmp_path)), "zhang-1d")
+    assert rows[1].startswith("| zhang-1d | add_corpus=tess | 2: s0: 0.600, s1: 0.700 | 0.650 (0.600–0.700) |")
 
 
 def test_a_system_without_a_run_at_its_current_settings_says_so(tmp_path):

@@ -1,11 +1,52 @@
 """Label-preserving augmentations of training batches, for ``SERNetClassifier(augment=...)``.
 
 They run on each training batch only (never on validation or prediction), draw from torch's
-global generator (which the net seeds with its ``random_state``), and return a new tensor.
+global generator (which the net seeds with its ``random_state``), and return a new tensor. This
+module holds what they share (:class:`BatchAugmentation`, :class:`Compose`, the interpolation) and
+the spectral warp :class:`FrequencyWarp`; the waveform ones are in :mod:`.augment_waveform`,
+the masking in :mod:`.augment_masking`, and their names for recipes and the command line in
+:mod:`.augment_names`.
 """
 from __future__ import annotations
 
 import torch
+
+
+class BatchAugmentation:
+    """What the augmentations share: parameters checked when built, a repr of them, and equality
+    by parameters (so that ``clone`` and ``get_params`` compare them as values).
+
+    Subclasses implement ``__call__(X) -> tensor``; their draws come from torch's global CPU
+    generator, whatever the device of X, so a seeded fit repeats on any device.
+    """
+
+    def __repr__(self):
+        params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
+        return f"{type(self).__name__}({params})"
+
+    def __eq__(self, other):
+        return type(other) is type(self) and vars(other) == vars(self)
+
+    __hash__ = None
+
+
+def uniform(n, low, high, device=None):
+    """``n`` draws from U[low, high) of torch's global CPU generator, moved to ``device``."""
+    return (low + (high - low) * torch.rand(n)).to(device)
+
+
+def check_range(name, low, high, lowest=None, highest=None, open_low=False):
+    """Refuse a range ``low <= high`` that is not one, or leaves ``[lowest, highest]``
+    (``lowest`` excluded with ``open_low``)."""
+    for bound in (low, high):
+        if isinstance(bound, bool) or not isinstance(bound, (int, float)):
+            raise TypeError(f"{name} bounds must be numbers, got {bound!r}")
+    if low > high:
+        raise ValueError(f"{name}: the lower bound {low!r} is above the upper bound {high!r}")
+    if lowest is not None and (low <= lowest if open_low else low < lowest):
+        raise ValueError(f"{name} must be {'above' if open_low else 'at least'} {lowest}, got {low!r}")
+    if highest is not None and high > highest:
+        raise ValueError(f"{name} must be at most {highest}, got {high!r}")
 
 
 def vtlp_source_bins(n_bins, alpha, boundary=0.8):
@@ -26,7 +67,8 @@ def vtlp_source_bins(n_bins, alpha, boundary=0.8):
 
 
 def resample_last_axis(X, source):
-    """Linear interpolation of ``X (batch, ..., n)`` at fractional positions ``source (batch, n)``."""
+    """Linear interpolation of ``X (batch, ..., n)`` at fractional positions ``source (batch, m)``
+    along its last axis: ``(batch, ..., m)``; positions outside ``[0, n - 1]`` read the edge."""
     n = X.shape[-1]
     source = source.clamp(0, n - 1)
     low = source.floor().long().clamp(0, max(n - 2, 0))
@@ -35,10 +77,10 @@ def resample_last_axis(X, source):
     flat = X.reshape(X.shape[0], -1, n)
     lo = flat.gather(2, low.unsqueeze(1).expand(-1, flat.shape[1], -1))
     hi = flat.gather(2, high.unsqueeze(1).expand(-1, flat.shape[1], -1))
-    return (lo + frac * (hi - lo)).reshape(X.shape)
+    return (lo + frac * (hi - lo)).reshape(X.shape[:-1] + source.shape[-1:])
 
 
-class FrequencyWarp:
+class FrequencyWarp(BatchAugmentation):
     """Vocal tract length perturbation (VTLP, Jaitly & Hinton 2013) of spectral inputs whose last
     axis is a linear frequency axis (:class:`~sklearn_ser.features.KimSpectrogramVolumes`,
     mel maps): each training sample's spectrum is warped by its own factor drawn uniformly from
@@ -63,12 +105,36 @@ class FrequencyWarp:
 
     def __call__(self, X):
         alpha = 1 + (2 * torch.rand(X.shape[0]) - 1) * self.max_warp
-        return resample_last_axis(X, vtlp_source_bins(X.shape[-1], alpha, self.boundary))
+        return resample_last_axis(X, vtlp_source_bins(X.shape[-1], alpha, self.boundary).to(X.device))
 
-    def __repr__(self):
-        return f"FrequencyWarp(max_warp={self.max_warp!r}, boundary={self.boundary!r})"
 
-    def __eq__(self, other):
-        return type(other) is type(self) and vars(other) == vars(self)
+class Compose(BatchAugmentation):
+    """Several augmentations applied one after the other to each training batch.
 
-    __hash__ = None
+    Parameters
+    ----------
+    augmentations : list of callables
+        Each takes a batch tensor and returns one of the same shape.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_ser.estimators import AdditiveNoise, Compose, SpeedPerturbation
+    >>> chain = Compose([SpeedPerturbation(0.9, 1.1), AdditiveNoise(20, 30)])
+    >>> chain(torch.randn(4, 16000)).shape
+    torch.Size([4, 16000])
+    """
+
+    def __init__(self, augmentations):
+        augmentations = list(augmentations)
+        if not augmentations:
+            raise ValueError("Compose needs at least one augmentation")
+        for a in augmentations:
+            if not callable(a):
+                raise TypeError(f"Compose takes callables (batch -> batch), got {a!r}")
+        self.augmentations = augmentations
+
+    def __call__(self, X):
+        for augmentation in self.augmentations:
+            X = augmentation(X)
+        return X

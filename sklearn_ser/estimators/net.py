@@ -224,7 +224,7 @@ class SERNetClassifier(NeuralNetClassifier):
             return self.get_dataset(X, y), None
         split = self.train_split
         if isinstance(split, SpeakerValidSplit) and split.random_state is None:
-            split = SpeakerValidSplit(split.valid_fraction, torch_seed(self.random_state))
+            split = split.with_random_state(torch_seed(self.random_state))
         dataset = self.get_dataset(X, y)
         return split(dataset, y, groups=groups, **fit_params)
 

@@ -18,6 +18,7 @@ from tqdm.auto import tqdm
 
 from ..audio import as_utterances, check_no_missing, take_utterances
 from ..metrics import check_known_labels, unweighted_accuracy, weighted_accuracy
+from .multi_corpus import join_training_corpus, validating_on_main_speakers
 from .splitters import LeaveOneSpeakerOut, SpeakerKFold, _check_groups, check_speaker_disjoint
 
 
@@ -196,7 +197,8 @@ class EvaluationReport:
 
 
 def evaluate(estimator, X, y, groups=None, cv="loso", n_jobs=None, precompute=True,
-             progress=False, random_state=None, return_estimators=False):
+             progress=False, random_state=None, return_estimators=False, extra_train=None,
+             extra_label_map=None):
     """Speaker-independent cross-validation of ``estimator`` on utterances X with labels y.
 
     Parameters
@@ -222,8 +224,24 @@ def evaluate(estimator, X, y, groups=None, cv="loso", n_jobs=None, precompute=Tr
         ``test_indices``), as ``cross_validate(return_estimator=True, return_indices=True)`` does,
         e.g. to inspect each fold's net. A model takes raw utterances: precomputed steps are put back
         in front of it.
+    extra_train : DataFrame, or dict of corpus name -> DataFrame, optional
+        Utterances of another corpus (``audio``, ``speaker``, ``label`` columns, as a reader
+        returns them) added to the training side of every fold and never to a test side: the folds
+        and their test utterances are those of X alone. X must then be a DataFrame. Their labels
+        go through ``extra_label_map`` and only those among the classes of y are kept (the others
+        are dropped, and ``info["extra_train"]`` says which and how many); their speakers become
+        ``"<corpus>:<speaker>"`` (the DataFrame's ``corpus`` column, else "extra"), so they never
+        coincide with X's (a speaker of X named so is an error). The precomputed stateless steps
+        run on them too. A net's early stopping (:class:`SpeakerValidSplit`) holds out speakers of
+        X's training side only, the same ones as without ``extra_train``; the added corpus always
+        trains. Other inner speaker splits (FunctionalsELM's share for its ELM, a fusion's inner
+        folds) draw from all training speakers, the added ones included.
+    extra_label_map : dict, or dict of corpus name -> dict, optional
+        The extra corpus's labels to the names of y's classes, as
+        :func:`~sklearn_ser.datasets.combine_corpora` takes it; default: as they are.
 
-    Every split is checked to share no speaker between its training and test side.
+    Every split (with ``extra_train``: every joined one) is checked to share no speaker between
+    its training and test side.
 
     With a 2-D y (one column per target, for a multi-output classifier such as Wieser et al.'s
     two-headed nets), each fold is fitted once on all targets and a list of reports is returned,
@@ -240,11 +258,15 @@ def evaluate(estimator, X, y, groups=None, cv="loso", n_jobs=None, precompute=Tr
             raise ValueError(f"y holds a single class ({column[0]!r}); a classifier needs at least 2")
     splitter = make_cv(cv, random_state)
     splits = list(splitter.split(np.zeros(len(y)), y, groups))
+    info = {"cv": str(splitter), "n_utterances": int(len(y)), "n_speakers": int(len(np.unique(groups)))}
+    if extra_train is not None:  # appended after X's rows: test indices still point into X
+        X, y, groups, splits, info["extra_train"] = join_training_corpus(
+            X, y, groups, splits, extra_train, extra_label_map)
+        added = {s for corpus in info["extra_train"].values() for s in corpus["speakers"]}
+        estimator = validating_on_main_speakers(estimator, added)
     for train, test in splits:
         check_speaker_disjoint(groups, train, test)
         _check_labels_trained(y, train, test, groups)
-
-    info = {"cv": str(splitter), "n_utterances": int(len(y)), "n_speakers": int(len(np.unique(groups)))}
     n_pre = _stateless_prefix(estimator) if precompute else 0
     model = estimator
     if n_pre:

@@ -34,6 +34,7 @@ def _net(cls, module, **params):
     # torch only when a net is built
     from ..estimators import SegmentNetClassifier, SERNetClassifier, SERStepNetClassifier
 
+    _check_no_augment_names(params)
     wrapper = {"steps": SERStepNetClassifier, "segments": SegmentNetClassifier}.get(cls, SERNetClassifier)
     _check_net_params(wrapper, module, params)
     return wrapper(module, **{"verbose": 0, **params})
@@ -65,3 +66,38 @@ def _augment(frequency_warp):
     from ..estimators import FrequencyWarp
 
     return {} if not frequency_warp else {"augment": FrequencyWarp(max_warp=frequency_warp)}
+
+
+#: the axes of the spectral batches of each family's representation, for SpecAugment
+ZHANG_MEL_AXES = dict(freq_axis=-2, time_axis=-1)  # (..., 64 mel bands, 64 frames)
+KIM_VOLUME_AXES = dict(freq_axis=-1, time_axis=(-3, -2))  # (..., L steps, T frames, 256 bins)
+
+
+def _named_augment(params, input, **axes):
+    """``params`` with a named ``augment`` (a string, e.g. ``"speed+noise"`` from ``--set``) made
+    into the augmentation of a net whose batches hold ``input`` ("waveform" or "spectral", with
+    its ``axes``): see :func:`~sklearn_ser.estimators.make_augmentation`. A callable or None stays.
+    Augmentation is off unless asked for: no recipe sets ``augment`` itself."""
+    if isinstance(params.get("augment"), str):
+        from ..estimators import make_augmentation
+
+        params = {**params, "augment": make_augmentation(params["augment"], input, **axes)}
+    return params
+
+
+def _chain_augment(params, first):
+    """``params`` with the augmentation ``first`` (None: nothing) applied before their own."""
+    if first is None:
+        return params
+    from ..estimators import Compose
+
+    own = params.get("augment")
+    return {**params, "augment": first if own is None else Compose([first, own])}
+
+
+def _check_no_augment_names(params, why="this system's net takes neither raw audio nor a spectrogram"):
+    """Refuse a named ``augment`` where the recipe has not resolved it: a net whose input is
+    neither raw audio nor a spectrogram names none (a callable still works)."""
+    if isinstance(params.get("augment"), str):
+        raise ValueError(f"augment={params['augment']!r}: {why}, so no augmentation is named for it; "
+                         "pass a callable (batch -> batch)")

@@ -6,7 +6,9 @@ from __future__ import annotations
 from ..features import (
     BinStandardScaler, FrameWindows, KimSpectrogramVolumes, LLDContextFrames, RawSubsequences,
 )
-from ._presets import _augment, _frame_training, _net, _training, ser_pipeline
+from ._presets import (
+    KIM_VOLUME_AXES, _augment, _chain_augment, _frame_training, _named_augment, _net, _training, ser_pipeline,
+)
 from ._registry import System
 
 
@@ -55,13 +57,17 @@ def kim_3d_cnn(kernel=(2, 2, 128), elm=False, training="small-corpus", segment_h
     ``speaker_norm=True`` z-scores each frequency bin per speaker (see
     :class:`~sklearn_ser.features.KimSpectrogramVolumes`). ``frequency_warp`` (e.g. 0.1) warps each
     training volume's spectra by a random factor within 1 ± it (VTLP,
-    :class:`~sklearn_ser.estimators.FrequencyWarp`)."""
+    :class:`~sklearn_ser.estimators.FrequencyWarp`), before any ``augment`` of ``net_params``:
+    a callable, or names such as ``"specaugment"`` or ``"vtlp"``
+    (:func:`~sklearn_ser.estimators.make_augmentation`; masks over the 256 bins and the 100
+    frames of a volume). Augmentation is off by default."""
     from ..ensemble import FunctionalsELM
     from ..nets import Kim3DCNN, Kim3DCNNSteps
 
+    net_params = _chain_augment(_named_augment(net_params, "spectral", **KIM_VOLUME_AXES),
+                                _augment(frequency_warp).get("augment"))
     params = dict(module__kernel=tuple(kernel), module__batch_norm=training != "paper",
-                  random_state=random_state, **_augment(frequency_warp),
-                  **{**_training(training), **net_params})
+                  random_state=random_state, **{**_training(training), **net_params})
     wrapper = "segments" if segment_hop_s is not None else ("steps" if elm else "utterance")
     head = (FunctionalsELM(_net(wrapper, Kim3DCNNSteps, **params), random_state=random_state)
             if elm else _net(wrapper, Kim3DCNN, **params))
@@ -76,9 +82,11 @@ def kim_3d_cnn(kernel=(2, 2, 128), elm=False, training="small-corpus", segment_h
 def kim_2d_cnn_lstm(kernel=(2, 2), dnn=False, training="small-corpus", n_jobs=None, random_state=0,
                     **net_params):
     """2D-CNN-LSTM (``dnn=False``) or 2D-CNN-LSTM-DNN baseline of Kim et al. 2017 on the same maps,
-    with the same ``training`` set-up as :func:`kim_3d_cnn` (no batch normalisation)."""
+    with the same ``training`` set-up as :func:`kim_3d_cnn` (no batch normalisation) and the same
+    named spectral augmentations (off by default)."""
     from ..nets import CNN2DLSTM
 
+    net_params = _named_augment(net_params, "spectral", **KIM_VOLUME_AXES)
     return ser_pipeline([
         ("features", KimSpectrogramVolumes(n_jobs=n_jobs)),
         ("scale", BinStandardScaler()),
@@ -89,9 +97,12 @@ def kim_2d_cnn_lstm(kernel=(2, 2), dnn=False, training="small-corpus", n_jobs=No
 
 def kim_1d_cnn_lstm(n_cells=128, training="small-corpus", n_jobs=None, random_state=0, **net_params):
     """1D-CNN-LSTM baseline (Trigeorgis et al.) of Kim et al. 2017 on 2 s of raw waveform, with the
-    same ``training`` set-up as :func:`kim_3d_cnn`."""
+    same ``training`` set-up as :func:`kim_3d_cnn`. ``augment`` may name waveform augmentations
+    (``"speed+noise"``, :func:`~sklearn_ser.estimators.make_augmentation`), applied to each 2 s as
+    one waveform; off by default."""
     from ..nets import CNN1DLSTM
 
+    net_params = _named_augment(net_params, "waveform")
     return ser_pipeline([
         ("features", RawSubsequences(n_jobs=n_jobs)),
         ("scale", BinStandardScaler(per_bin=False)),

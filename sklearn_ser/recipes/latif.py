@@ -3,7 +3,7 @@ variational autoencoder (VAE) or a conditional VAE (CVAE), classified as a seque
 from __future__ import annotations
 
 from ..features import LatifLogMelSegments
-from ._presets import _check_net_params, ser_pipeline
+from ._presets import _check_net_params, _check_no_augment_names, ser_pipeline
 from ._registry import System
 
 AUTOENCODERS = ("ae", "vae", "cvae")
@@ -42,6 +42,7 @@ def latif_lstm(autoencoder="vae", latent_size=128, hidden=(512, 256), output="me
     if autoencoder not in AUTOENCODERS:
         raise ValueError(f"autoencoder must be one of {AUTOENCODERS}, got {autoencoder!r}")
     _check_net_params(LatentLSTMClassifier, LatifLSTM, net_params)
+    _check_no_augment_names(net_params, "Latif's LSTM reads sequences of latent codes")
     shared = dict(latent_size=latent_size, hidden=tuple(hidden), batch_size=encoder_batch_size,
                   max_epochs=encoder_epochs, tol=tol, random_state=random_state,
                   device=net_params.get("device", "cpu"))

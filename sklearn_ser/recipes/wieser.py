@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..features import BinStandardScaler, WieserMFCCWindows, WieserRawWindows, WieserWindowFunctionals
-from ._presets import _check_net_params, ser_pipeline
+from ._presets import _check_net_params, _check_no_augment_names, _named_augment, ser_pipeline
 from ._registry import System
 
 #: Tables 1-4: SGD with Nesterov momentum, the learning rate decayed by ``decay`` every epoch, an
@@ -51,7 +51,10 @@ def wieser_net(kind="elor", head_updates="alternate", conv="torch", functionals=
         own is faster on this machine's CPU than the FFT).
     patience : int
         Early stopping on held-out training speakers, within the table's epochs.
-    net_params : the net's (``max_epochs``, ``module__hidden``, ...), over the table's.
+    net_params : the net's (``max_epochs``, ``module__hidden``, ...), over the table's. Among them
+        ``augment``, off by default: a callable, or for "elor" names of waveform augmentations
+        (``"speed+noise"``, :func:`~sklearn_ser.estimators.make_augmentation`) applied to each
+        6 s window.
     """
     from torch.optim import SGD
     from torch.optim.lr_scheduler import ExponentialLR
@@ -69,6 +72,9 @@ def wieser_net(kind="elor", head_updates="alternate", conv="torch", functionals=
             module_params = dict(module_params, n_functionals=representation(**rep_params).n_functionals())
     elif functionals is not None:
         raise ValueError(f"functionals is for kind 'ftr' or 'elor-ftr', not {kind!r}")
+    if kind == "elor":
+        net_params = _named_augment(net_params, "waveform")
+    _check_no_augment_names(net_params, f"kind {kind!r} is not raw audio alone (names are for 'elor')")
     table = dict(WIESER_TRAINING[kind])
     decay, momentum, l2 = table.pop("decay"), table.pop("momentum"), table.pop("l2")
     params = {

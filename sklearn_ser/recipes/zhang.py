@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 from ..features import BinStandardScaler, ZhangMelClips, ZhangMelSegments, ZhangRawSegments
-from ._presets import _net, ser_pipeline
+from ._presets import ZHANG_MEL_AXES, _named_augment, _net, ser_pipeline
 from ._registry import System
 
 
@@ -36,6 +36,11 @@ def zhang_cnn(kind="2d-small", pretrained=None, pooling="mean", n_jobs=None, ran
         (no resize), FC 1024 (CPU-sized). "3d": clips of 4 segments, Table 3's CNN.
     pretrained : path, optional
         ImageNet AlexNet state dict in torchvision's layout (kinds "2d", "2d-small"): fine-tune it.
+    net_params : the net's parameters over ``ZHANG_TRAINING``; among them ``augment``, off by
+        default: a callable, or names (:func:`~sklearn_ser.estimators.make_augmentation`) of
+        waveform augmentations for "1d" (``"speed+noise"``, on each 625-sample segment) or of
+        spectral ones for the others (``"specaugment"``: masks over the 64 mel bands and the 64
+        frames of a segment, shared by its delta channels).
     """
     from .. import nets
 
@@ -48,7 +53,8 @@ def zhang_cnn(kind="2d-small", pretrained=None, pooling="mean", n_jobs=None, ran
         module_params = {k: v for k, v in module_params.items() if k == "input_size"}  # rest: the checkpoint's
         module_params["pretrained"] = str(pretrained)
     params = {**ZHANG_TRAINING, "lr": ZHANG_LR.get(kind, ZHANG_TRAINING["lr"]),
-              **{f"module__{k}": v for k, v in module_params.items()}, **net_params}
+              **{f"module__{k}": v for k, v in module_params.items()},
+              **_named_augment(net_params, "waveform" if kind == "1d" else "spectral", **ZHANG_MEL_AXES)}
     steps = [("features", representation(n_jobs=n_jobs))]
     if channel_axis is not None:  # mel maps: standardise static, delta and delta-delta separately
         steps.append(("scale", BinStandardScaler(axis=channel_axis)))
