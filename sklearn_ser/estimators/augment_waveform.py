@@ -197,6 +197,8 @@ class PitchShift(BatchAugmentation):
         for name, value in (("n_fft", n_fft), ("hop_length", hop_length)):
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 4):
                 raise ValueError(f"{name} must be None or an int of at least 4, got {value!r}")
+        if hop_length is not None and n_fft is None:
+            raise ValueError("hop_length needs n_fft: the automatic n_fft follows each input's length")
         if n_fft is not None and hop_length is not None and hop_length > n_fft // 2:
             raise ValueError(f"hop_length {hop_length} is over half of n_fft {n_fft}: the frames would leave gaps")
         self.min_semitones = min_semitones

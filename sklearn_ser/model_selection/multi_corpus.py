@@ -74,6 +74,17 @@ def extra_training_utterances(extra_train, classes, label_map=None):
     return rows, summary
 
 
+def _as_sortable_strings(groups):
+    """Speakers as strings that sort as they did (beside the added corpus's names): integer IDs
+    zero-padded to one width, so speaker splits drawn over the sorted speakers hold out the same
+    speakers with and without an added corpus."""
+    groups = np.asarray(groups)
+    if np.issubdtype(groups.dtype, np.integer) and (groups >= 0).all():
+        width = len(str(groups.max()))
+        return np.array([str(g).zfill(width) for g in groups])
+    return groups.astype(str)
+
+
 def join_training_corpus(X, y, groups, splits, extra_train, label_map=None):
     """X, y, speakers and splits with the utterances of ``extra_train`` appended after X's rows
     and added to the training side of every split (its test sides unchanged): what
@@ -105,8 +116,7 @@ def join_training_corpus(X, y, groups, splits, extra_train, label_map=None):
     rows = extra.reindex(columns=X.columns)
     rows.index = [f"{corpus}:{i}" for i, corpus in enumerate(extra["corpus"])]
     joined = pd.concat([X, rows])
-    # as strings: a main corpus's int speakers would not sort beside the added ones' names
-    joined_groups = np.concatenate([np.asarray(groups).astype(str), extra["speaker"].to_numpy(dtype=str)]).astype(object)
+    joined_groups = np.concatenate([_as_sortable_strings(groups), extra["speaker"].to_numpy(dtype=str)]).astype(object)
     joined_y = np.concatenate([y.astype(object), extra["label"].to_numpy(dtype=object)])
     if y.dtype != object:
         joined_y = joined_y.astype(y.dtype)
@@ -120,9 +130,9 @@ def validating_on_main_speakers(estimator, added_speakers):
     :class:`~sklearn_ser.model_selection.SpeakerValidSplit` among its parameters, through
     Pipelines, FunctionalsELM and fusions) never hold out ``added_speakers``: early stopping
     watches speakers of the corpus under test, and the added corpus trains whole."""
-    estimator = clone(estimator)
     if not hasattr(estimator, "get_params"):
         return estimator
+    estimator = clone(estimator)
     splits = {key: split for key, split in estimator.get_params(deep=True).items()
               if (key == "train_split" or key.endswith("__train_split")) and isinstance(split, SpeakerValidSplit)}
     return estimator.set_params(**{

@@ -230,6 +230,7 @@ def test_every_augmentation_keeps_shape_and_dtype_returns_a_new_tensor_and_repea
     (lambda: PitchShift(-13, 0), "at least -12"),
     (lambda: PitchShift(n_fft=3), "n_fft"),
     (lambda: PitchShift(n_fft=256, hop_length=200), "over half of n_fft"),
+    (lambda: PitchShift(hop_length=64), "needs n_fft"),
     (lambda: AdditiveNoise(30, 10), "above the upper bound"),
     (lambda: AdditiveNoise("10", 20), "must be numbers"),
     (lambda: SpecAugment(n_freq_masks=-1), "n_freq_masks"),

@@ -136,6 +136,19 @@ def test_early_stopping_holds_out_main_speakers_only_and_the_same_ones_as_withou
     assert moved.named_steps["net"].train_split.valid_fraction == 0.25
 
 
+def test_integer_speakers_keep_their_order_so_the_same_ones_are_held_out_with_an_added_corpus():
+    from sklearn_ser.model_selection.multi_corpus import _as_sortable_strings
+
+    main = np.repeat([3, 10, 8, 12, 7], 4)
+    named = _as_sortable_strings(main)
+    assert list(np.unique(named)) == ["03", "07", "08", "10", "12"]
+    joined = np.concatenate([named, np.repeat(["tess:OAF"], 4)])
+    for seed in range(5):
+        _, valid = speaker_validation_split(main, 0.4, seed)
+        _, valid_j = speaker_validation_split(joined, 0.4, seed, always_train={"tess:OAF"})
+        np.testing.assert_array_equal(valid_j, valid)
+
+
 def test_a_net_evaluated_with_an_added_corpus_validates_on_main_speakers():
     rng = np.random.default_rng(0)
 
