@@ -62,10 +62,11 @@ def _check_net_params(wrapper, module, params):
             raise TypeError(f"unknown setting {key!r}: {module.__name__} takes no {rest!r}")
 
 
-def _augment(frequency_warp):
+def _frequency_warp(frequency_warp):
+    """Kim's ``frequency_warp`` setting as an augmentation, or None when it is off."""
     from ..estimators import FrequencyWarp
 
-    return {} if not frequency_warp else {"augment": FrequencyWarp(max_warp=frequency_warp)}
+    return FrequencyWarp(max_warp=frequency_warp) if frequency_warp else None
 
 
 #: the axes of the spectral batches of each family's representation, for SpecAugment

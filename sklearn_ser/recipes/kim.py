@@ -7,7 +7,7 @@ from ..features import (
     BinStandardScaler, FrameWindows, KimSpectrogramVolumes, LLDContextFrames, RawSubsequences,
 )
 from ._presets import (
-    KIM_VOLUME_AXES, _augment, _chain_augment, _frame_training, _named_augment, _net, _training, ser_pipeline,
+    KIM_VOLUME_AXES, _chain_augment, _frequency_warp, _frame_training, _named_augment, _net, _training, ser_pipeline,
 )
 from ._registry import System
 
@@ -65,7 +65,7 @@ def kim_3d_cnn(kernel=(2, 2, 128), elm=False, training="small-corpus", segment_h
     from ..nets import Kim3DCNN, Kim3DCNNSteps
 
     net_params = _chain_augment(_named_augment(net_params, "spectral", **KIM_VOLUME_AXES),
-                                _augment(frequency_warp).get("augment"))
+                                _frequency_warp(frequency_warp))
     params = dict(module__kernel=tuple(kernel), module__batch_norm=training != "paper",
                   random_state=random_state, **{**_training(training), **net_params})
     wrapper = "segments" if segment_hop_s is not None else ("steps" if elm else "utterance")
