@@ -24,15 +24,16 @@ CALIBRATIONS = ("temperature", "sigmoid")
 
 
 def calibrated(classifier, calibration):
-    """``classifier`` with probabilities calibrated on cross-validated decision values, itself
-    fitted once on all the data. "temperature" (one temperature, then a softmax) keeps the
-    classifier's own decision as the prediction; "sigmoid" (Platt, one sigmoid per class) predicts
-    the largest calibrated sigmoid, which need not be the classifier's decision."""
-    from sklearn.calibration import CalibratedClassifierCV
+    """``classifier`` with probabilities calibrated on decision values of held-out speakers (five
+    speaker folds when fit gets the speakers), itself fitted once on all the data. "temperature"
+    (one temperature, then a softmax) keeps the classifier's own decision as the prediction;
+    "sigmoid" (Platt, one sigmoid per class) predicts the largest calibrated sigmoid, which need
+    not be the classifier's decision."""
+    from ..calibration import SpeakerCalibratedClassifierCV
 
     if calibration not in CALIBRATIONS:
         raise ValueError(f"calibration must be one of {CALIBRATIONS}, got {calibration!r}")
-    return CalibratedClassifierCV(classifier, method=calibration, ensemble=False)
+    return SpeakerCalibratedClassifierCV(classifier, method=calibration, ensemble=False)
 
 
 def _training(training):
