@@ -18,6 +18,7 @@ from sklearn.utils import check_array
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_ser.audio import AudioLoader
+from sklearn_ser.calibration import SpeakerCalibratedClassifierCV
 from sklearn_ser.ensemble import ELMClassifier, FeatureFusionClassifier, FunctionalsELM, ScoreFusionClassifier
 from sklearn_ser.estimators import (
     AEEncoder, CVAEEncoder, LatentLSTMClassifier, MultiHeadNetClassifier, SegmentNetClassifier,
@@ -31,7 +32,7 @@ from sklearn_ser.novelty import NoveltyCheck, SERPipeline
 
 from .estimators.test_multihead import TwoHeads
 
-PACKAGES = ("sklearn_ser.audio", "sklearn_ser.datasets", "sklearn_ser.ensemble", "sklearn_ser.estimators",
+PACKAGES = ("sklearn_ser.audio", "sklearn_ser.calibration", "sklearn_ser.datasets", "sklearn_ser.ensemble", "sklearn_ser.estimators",
             "sklearn_ser.features", "sklearn_ser.inspection", "sklearn_ser.model_selection", "sklearn_ser.novelty")
 
 
@@ -153,6 +154,8 @@ INSTANCES = {
     FeatureFusionClassifier: [
         FeatureFusionClassifier([("lr", LogisticRegression()), ("prior", DummyClassifier())]),
     ],
+    SpeakerCalibratedClassifierCV: [SpeakerCalibratedClassifierCV(LogisticRegression(), method="temperature",
+                                                                  ensemble=False)],
     NoveltyCheck: [NoveltyCheck()],
     # the check reads utterances; the checks' rows are features: no check here (tests/test_novelty.py)
     SERPipeline: [SERPipeline([("lr", LogisticRegression())], novelty=None)],
@@ -225,6 +228,13 @@ EXPECTED_FAILURES = {
               "Pipeline does (scikit-learn does not run this check on it)"
         for name in ("check_estimators_overwrite_params", "check_dont_overwrite_parameters")
     },
+    "SpeakerCalibratedClassifierCV": {
+        "check_estimators_empty_data_messages": "inherited: scikit-learn's CalibratedClassifierCV fails "
+                                                "this check the same way (its fit indexes the empty "
+                                                "y before validating X)",
+        "check_supervised_y_2d": "inherited: scikit-learn's CalibratedClassifierCV fails this check the "
+                                 "same way (a column y meets its one-column case)",
+    },
     "FunctionalsELM": {
         "check_n_features_in": "X goes to the segment model unchecked: no n_features_in_",
         "check_n_features_in_after_fitting": "X goes to the segment model unchecked: no n_features_in_",
@@ -249,7 +259,7 @@ def _kinds(estimator):
         yield "skorch net"
     if isinstance(estimator, CVAEEncoder):
         yield "conditional encoder"
-    for cls in (FrameWindows, FunctionalsELM, NoveltyCheck, SERPipeline):
+    for cls in (FrameWindows, FunctionalsELM, NoveltyCheck, SERPipeline, SpeakerCalibratedClassifierCV):
         if isinstance(estimator, cls):
             yield cls.__name__
 

@@ -18,6 +18,8 @@ PUBLIC = {
         'AudioLoader', 'as_utterances', 'load_utterances', 'read_audio', 'take_utterances',
         'validate_utterances'
     ],
+    # issue 29 (calibration on speaker folds)
+    'sklearn_ser.calibration': ['SpeakerCalibratedClassifierCV', 'speaker_calibration_folds'],
     'sklearn_ser.datasets': [
         'CorpusLayoutError', 'EMOTION_PROFILES', 'FEELTRACE_LANDMARKS', 'KIM_LABEL_MAP', 'READERS',
         'bin_five_levels', 'bin_low_mid_high', 'combine_corpora', 'feeltrace_category',

@@ -19,6 +19,23 @@ def ser_pipeline(steps):
     return SERPipeline(steps, novelty=NoveltyCheck())
 
 
+#: how an SVM recipe turns decision values into probabilities (CalibratedClassifierCV's methods)
+CALIBRATIONS = ("temperature", "sigmoid")
+
+
+def calibrated(classifier, calibration):
+    """``classifier`` with probabilities calibrated on decision values of held-out speakers (five
+    speaker folds when fit gets the speakers), itself fitted once on all the data. "temperature"
+    (one temperature, then a softmax) keeps the classifier's own decision as the prediction;
+    "sigmoid" (Platt, one sigmoid per class) predicts the largest calibrated sigmoid, which need
+    not be the classifier's decision."""
+    from ..calibration import SpeakerCalibratedClassifierCV
+
+    if calibration not in CALIBRATIONS:
+        raise ValueError(f"calibration must be one of {CALIBRATIONS}, got {calibration!r}")
+    return SpeakerCalibratedClassifierCV(classifier, method=calibration, ensemble=False)
+
+
 def _training(training):
     if training not in TRAINING:
         raise ValueError(f"training must be one of {sorted(TRAINING)}, got {training!r}")

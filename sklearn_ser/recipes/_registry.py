@@ -18,6 +18,8 @@ class System:
     factory: Callable[..., Pipeline]
     description: str
     kwargs: tuple = ()
+    #: completes the settings (a fusion adds its members' own), so a run records all it built
+    complete: Callable[[dict], dict] | None = None
 
     def build(self, **overrides):
         return self.factory(**self.settings(**overrides))
@@ -32,7 +34,8 @@ class System:
         if unknown and not takes_any:
             raise TypeError(f"unknown setting {unknown[0]!r} for system {self.name!r}; "
                             f"its settings: {', '.join(defaults)}")
-        return {**defaults, **dict(self.kwargs), **overrides}
+        settings = {**defaults, **dict(self.kwargs), **overrides}
+        return self.complete(settings) if self.complete else settings
 
 
 def _assemble(families):

@@ -4,7 +4,6 @@ library's own feature set, and openSMILE's ComParE_2016 and eGeMAPSv02 as reprod
 from __future__ import annotations
 
 import numpy as np
-from sklearn.calibration import CalibratedClassifierCV
 from sklearn.model_selection import GridSearchCV
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
@@ -13,7 +12,7 @@ from ..features import BroadFunctionals, OpenSmileFunctionals
 from ..features.opensmile import FEATURE_SETS as OPENSMILE_SETS
 from ..metrics import ua_scorer
 from ..model_selection import SpeakerKFold
-from ._presets import ser_pipeline
+from ._presets import calibrated, ser_pipeline
 from ._registry import System
 
 #: speaker folds of the inner search for C
@@ -52,8 +51,8 @@ def _features(feature_set, speaker_norm, n_jobs):
 
 
 def functionals_svm(feature_set="native", speaker_norm=False, C=None, Cs=(1e-3, 1e-2, 1e-1, 1),
-                    n_jobs=None, random_state=0):
-    """Utterance functionals -> standardisation -> linear SVM with Platt-scaled probabilities.
+                    calibration="temperature", n_jobs=None, random_state=0):
+    """Utterance functionals -> standardisation -> linear SVM with calibrated probabilities.
 
     Parameters
     ----------
@@ -72,6 +71,11 @@ def functionals_svm(feature_set="native", speaker_norm=False, C=None, Cs=(1e-3, 
         folds too, so the probabilities are calibrated on scores of SVMs that never saw them.
     Cs : sequence of float, default=(1e-3, 1e-2, 1e-1, 1)
         The candidates of the search.
+    calibration : {"temperature", "sigmoid"}, default="temperature"
+        How the SVM's decision values become probabilities (``CalibratedClassifierCV``, one SVM
+        fitted on all the training data): temperature scaling keeps the SVM's own decision as the
+        prediction; "sigmoid" is Platt scaling per class, whose largest probability need not be
+        the SVM's decision.
     n_jobs : int, default=None
         Parallel feature extraction.
     random_state : int, default=0
@@ -94,7 +98,7 @@ def functionals_svm(feature_set="native", speaker_norm=False, C=None, Cs=(1e-3, 
     return ser_pipeline([
         ("features", features),
         ("scale", StandardScaler()),
-        ("classifier", CalibratedClassifierCV(svm, method="sigmoid", ensemble=False)),
+        ("classifier", calibrated(svm, calibration)),
     ])
 
 

@@ -58,8 +58,20 @@ def cross_family_fusion(members=CROSS_FAMILY_MEMBERS, member_settings=None, n_jo
     return ScoreFusionClassifier(estimators, n_jobs=n_jobs, **fusion_params)
 
 
+def with_member_settings(settings):
+    """A fusion's settings with every member's full settings, defaults included: a run then records
+    what each member was, and a member's changed default makes the run's settings differ from the
+    system's current ones. Names that are not members are kept, for the recipe to refuse."""
+    from ._registry import system_settings
+
+    given = dict(settings.get("member_settings") or {})
+    seed = {"random_state": settings["random_state"]}
+    full = {name: system_settings(name, **{**seed, **given.get(name, {})}) for name in settings["members"]}
+    return {**settings, "member_settings": {**given, **full}}
+
+
 SYSTEMS = (
     System("cross-family-fusion", cross_family_fusion,
            "score fusion of baseline-spknorm, dnn-elm, zhang-3d, latif-ae-lstm and wieser-lom "
-           "(simplex weights on inner speaker folds)"),
+           "(simplex weights on inner speaker folds)", complete=with_member_settings),
 )

@@ -34,3 +34,19 @@ def test_the_default_members_span_every_family():
 def test_bad_members_are_refused_when_the_fusion_is_built(kwargs, message):
     with pytest.raises((ValueError, KeyError), match=message):
         cross_family_fusion(**kwargs)
+
+
+def test_the_recorded_settings_hold_every_members_own_so_a_changed_member_default_shows():
+    from sklearn_ser.recipes import SYSTEMS, system_settings
+
+    settings = system_settings("cross-family-fusion", members=["baseline", "wieser-lom"], random_state=3,
+                               member_settings={"wieser-lom": {"max_epochs": 2}})
+    recorded = settings["member_settings"]
+    assert recorded["baseline"] == system_settings("baseline", random_state=3)
+    assert recorded["wieser-lom"] == system_settings("wieser-lom", random_state=3, max_epochs=2)
+    # the completed settings build the same fusion as the short ones
+    built = SYSTEMS["cross-family-fusion"].build(members=["baseline", "wieser-lom"], random_state=3,
+                                                 member_settings={"wieser-lom": {"max_epochs": 2}})
+    assert dict(built.estimators)["wieser-lom"].get_params()["net__max_epochs"] == 2
+    with pytest.raises(ValueError, match="not among the members"):
+        SYSTEMS["cross-family-fusion"].build(members=["baseline"], member_settings={"dnn-elm": {}})

@@ -33,15 +33,20 @@ def test_the_inner_search_for_C_never_sees_a_test_speaker(corpus):
     SEEN.clear()
     report = evaluate(model, corpus, corpus["label"], cv="loso", return_estimators=True)
     speakers = set(corpus["speaker"])
-    # per outer fold: 5 calibration folds + the final fit, each a search over 3 speaker folds
-    searches = len(SEEN) // 3
-    assert searches == 6 * len(report.per_fold) and len(SEEN) % 3 == 0
+    # per outer fold (3 training speakers): 3 calibration folds of one held-out speaker, each a
+    # search over the other 2 (2 splits), then the final fit's search over all 3 (3 splits)
+    per_fold = 3 * 2 + 3
+    assert len(SEEN) == per_fold * len(report.per_fold)
     for k, test_speaker in enumerate(report.per_fold["test_speakers"]):
-        fold = SEEN[k * 18:(k + 1) * 18]
+        fold = SEEN[k * per_fold:(k + 1) * per_fold]
         for train, valid in fold:
             assert test_speaker not in train | valid
             assert not train & valid  # the inner folds are speaker-disjoint too
         assert set().union(*(train | valid for train, valid in fold)) == speakers - {test_speaker}
+        calibration_searches = [fold[i:i + 2] for i in range(0, 6, 2)]
+        held_out = [speakers - {test_speaker} - (a[0] | a[1] | b[0] | b[1]) for a, b in calibration_searches]
+        assert sorted(len(h) for h in held_out) == [1, 1, 1]  # each calibration fold hides a speaker
+        assert set().union(*held_out) == speakers - {test_speaker}
     for fitted in report.estimators:
         search = fitted.named_steps["classifier"].calibrated_classifiers_[0].estimator
         assert search.best_params_["C"] in (0.01, 1.0)
@@ -57,7 +62,8 @@ def test_fit_without_speakers_says_how_to_pass_them(corpus):
 
 def test_fewer_training_speakers_than_inner_folds_get_one_fold_each(corpus):
     two = corpus[corpus["speaker"].isin(sorted(set(corpus["speaker"]))[:2])]
-    model = get_system("functionals").fit(two, two["label"], classifier__groups=two["speaker"].to_numpy())
+    with pytest.warns(UserWarning, match="utterance folds.*2 speaker"):
+        model = get_system("functionals").fit(two, two["label"], classifier__groups=two["speaker"].to_numpy())
     assert model.named_steps["classifier"].calibrated_classifiers_[0].estimator.n_splits_ == 2
     with pytest.raises(ValueError, match="at least 2 training speakers"):
         next(_InnerSpeakerFolds(3).split(np.zeros(4), groups=["a"] * 4))
