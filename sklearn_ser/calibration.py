@@ -7,9 +7,10 @@ import warnings
 
 import numpy as np
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.utils.metadata_routing import get_routing_for_object
+from sklearn.preprocessing import LabelEncoder
 
 from .model_selection import SpeakerKFold
+from .model_selection.evaluate import speaker_fit_params
 
 __all__ = ["SpeakerCalibratedClassifierCV", "speaker_calibration_folds"]
 
@@ -43,28 +44,44 @@ class SpeakerCalibratedClassifierCV(CalibratedClassifierCV):
     speaker folds, fewer when there are fewer speakers. A classifier inside that takes speakers
     too (a ``GridSearchCV`` over speaker folds) receives each fold's. Without speakers the folds
     are scikit-learn's stratified utterance folds; where speaker folds cannot work (fewer than
-    three speakers, a class only one fold's speakers have) too, with a warning that says why. Every other
-    parameter is ``CalibratedClassifierCV``'s.
+    three speakers, a class only one fold's speakers have) too, with a warning that says why;
+    ``calibration_folds_`` says which ran. Every other parameter is ``CalibratedClassifierCV``'s.
+
+    Labels of any type work with ``method="temperature"`` (scikit-learn's own encodes only string
+    labels there and gives uniform probabilities for, e.g., levels 1-5).
+
+    A ``GridSearchCV`` around a Pipeline holding it hands the speakers to its splitter only: pass
+    them on as well (``search.fit(X, y, groups=spk, classifier__groups=spk)``) or turn metadata
+    routing on, else this calibration runs on utterance folds.
     """
 
     __metadata_request__fit = {"groups": True}
 
     def fit(self, X, y, sample_weight=None, groups=None, **fit_params):
-        if groups is None:
-            return super().fit(X, y, sample_weight=sample_weight, **fit_params)
-        groups = np.asarray(groups)
-        if get_routing_for_object(self.estimator).consumes("fit", ["groups"]):
-            fit_params["groups"] = groups
-        n_splits = DEFAULT_FOLDS if self.cv is None else self.cv
-        if not isinstance(n_splits, numbers.Integral):
-            raise ValueError(f"with speakers, cv is the number of speaker folds, got {self.cv!r}")
-        folds, reason = speaker_calibration_folds(np.asarray(y), groups, n_splits)
-        if folds is None:
-            warnings.warn(f"calibrating on utterance folds, not speaker folds: {reason}", UserWarning)
-            return super().fit(X, y, sample_weight=sample_weight, **fit_params)
+        y = np.asarray(y)
+        labels = None
+        if self.method == "temperature" and y.ndim == 1 and len(y) and not isinstance(y[0], str):
+            # scikit-learn encodes only string labels for temperature scaling; others must be 0..K-1
+            labels = LabelEncoder().fit(y)
+            y = labels.transform(y)
+        folds = None
+        if groups is not None:
+            groups = np.asarray(groups)
+            fit_params.update(speaker_fit_params(self._get_estimator(), groups))
+            n_splits = DEFAULT_FOLDS if self.cv is None else self.cv
+            if not isinstance(n_splits, numbers.Integral) or n_splits < 2:
+                raise ValueError(f"with speakers, cv is the number of speaker folds (>= 2), got {self.cv!r}")
+            folds, reason = speaker_calibration_folds(y, groups, n_splits)
+            if folds is None:
+                warnings.warn(f"calibrating on utterance folds, not speaker folds: {reason}", UserWarning)
         given = self.cv
-        self.cv = folds  # CalibratedClassifierCV takes explicit folds; restored below
+        if folds is not None:
+            self.cv = folds  # CalibratedClassifierCV takes explicit folds; restored below
         try:
-            return super().fit(X, y, sample_weight=sample_weight, **fit_params)
+            super().fit(X, y, sample_weight=sample_weight, **fit_params)
         finally:
             self.cv = given
+        if labels is not None:
+            self.classes_ = labels.classes_
+        self.calibration_folds_ = "utterance" if folds is None else "speaker"
+        return self

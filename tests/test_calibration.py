@@ -49,8 +49,8 @@ def test_calibration_folds_hold_whole_speakers_and_the_final_fit_all_of_them(dat
 def test_without_speakers_the_folds_are_sklearns(data):
     X, y, _ = data
     SeenRows.fits.clear()
-    SpeakerCalibratedClassifierCV(SeenRows(), method="temperature", ensemble=False, cv=3).fit(X, y)
-    assert len(SeenRows.fits) == 4
+    model = SpeakerCalibratedClassifierCV(SeenRows(), method="temperature", ensemble=False, cv=3).fit(X, y)
+    assert len(SeenRows.fits) == 4 and model.calibration_folds_ == "utterance"
 
 
 def test_a_speaker_search_inside_gets_each_folds_speakers(data):
@@ -84,3 +84,37 @@ def test_with_speakers_cv_must_be_a_number_of_folds(data):
     X, y, speakers = data
     with pytest.raises(ValueError, match="number of speaker folds"):
         SpeakerCalibratedClassifierCV(LinearSVC(), cv=SpeakerKFold(2)).fit(X, y, groups=speakers)
+    with pytest.raises(ValueError, match="number of speaker folds"):
+        SpeakerCalibratedClassifierCV(LinearSVC(), cv=1).fit(X, y, groups=speakers)
+
+
+@pytest.mark.parametrize("offset", [1, 10])
+def test_temperature_scaling_takes_labels_that_are_not_0_to_k(data, offset):
+    X, y, speakers = data  # e.g. five levels 1-5 from bin_five_levels
+    model = SpeakerCalibratedClassifierCV(LinearSVC(), method="temperature", ensemble=False)
+    model.fit(X[:, 1:], y + offset, groups=speakers)
+    np.testing.assert_array_equal(model.classes_, np.unique(y) + offset)
+    proba = model.predict_proba(X[:, 1:])
+    assert proba.std(axis=1).min() > 0.01  # not the uniform posteriors of unencoded labels
+    assert set(model.predict(X[:, 1:])) <= set(np.unique(y) + offset)
+    assert (model.predict(X[:, 1:]) == y + offset).mean() > 0.6
+    assert model.calibration_folds_ == "speaker"
+
+
+def test_a_pandas_label_series_with_any_index_works(data):
+    import pandas as pd
+
+    X, y, speakers = data
+    labels = pd.Series(np.array(["a", "b", "c"])[y], index=np.arange(len(y)) + 1000)
+    model = SpeakerCalibratedClassifierCV(LinearSVC(), method="temperature", ensemble=False)
+    assert model.fit(X[:, 1:], labels, groups=speakers).predict(X[:1, 1:])[0] in {"a", "b", "c"}
+
+
+def test_a_pipeline_inside_gets_the_speakers_by_its_step_name(data):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y, speakers = data
+    inner = make_pipeline(StandardScaler(), GridSearchCV(LinearSVC(), {"C": [0.1, 1.0]}, cv=SpeakerKFold(2)))
+    model = SpeakerCalibratedClassifierCV(inner, method="temperature", ensemble=False, cv=3)
+    assert model.fit(X[:, 1:], y, groups=speakers).calibration_folds_ == "speaker"

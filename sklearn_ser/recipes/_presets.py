@@ -26,7 +26,8 @@ CALIBRATIONS = ("temperature", "sigmoid")
 def calibrated(classifier, calibration):
     """``classifier`` with probabilities calibrated on decision values of held-out speakers (five
     speaker folds when fit gets the speakers), itself fitted once on all the data. "temperature"
-    (one temperature, then a softmax) keeps the classifier's own decision as the prediction;
+    (one temperature, then a softmax) keeps the argmax of the classifier's decision function as
+    the prediction;
     "sigmoid" (Platt, one sigmoid per class) predicts the largest calibrated sigmoid, which need
     not be the classifier's decision."""
     from ..calibration import SpeakerCalibratedClassifierCV

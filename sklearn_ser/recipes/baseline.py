@@ -24,9 +24,9 @@ def baseline(speaker_norm=False, C=1.0, classifier=None, calibration="temperatur
         calibrated probabilities (``CalibratedClassifierCV(..., ensemble=False)``: one SVC fitted
         on all the training data)
     calibration : {"temperature", "sigmoid"}, default="temperature"
-        The default classifier's calibration: temperature scaling keeps the SVC's own decision as
-        the prediction; "sigmoid" is Platt scaling per class, whose largest probability need not
-        be the SVC's decision.
+        The default classifier's calibration: temperature scaling keeps the argmax of the SVC's
+        decision function as the prediction; "sigmoid" is Platt scaling per class, whose largest
+        probability need not be the SVC's decision.
     n_jobs : int, default=None
         Parallel feature extraction.
     random_state : int, default=0

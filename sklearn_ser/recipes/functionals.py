@@ -72,10 +72,10 @@ def functionals_svm(feature_set="native", speaker_norm=False, C=None, Cs=(1e-3, 
     Cs : sequence of float, default=(1e-3, 1e-2, 1e-1, 1)
         The candidates of the search.
     calibration : {"temperature", "sigmoid"}, default="temperature"
-        How the SVM's decision values become probabilities (``CalibratedClassifierCV``, one SVM
-        fitted on all the training data): temperature scaling keeps the SVM's own decision as the
-        prediction; "sigmoid" is Platt scaling per class, whose largest probability need not be
-        the SVM's decision.
+        How the SVM's decision values become probabilities (one SVM fitted on all the training
+        data, calibrated on speaker folds: ``SpeakerCalibratedClassifierCV``): temperature scaling
+        keeps the argmax of the SVM's decision function as the prediction; "sigmoid" is Platt
+        scaling per class, whose largest probability need not be the SVM's decision.
     n_jobs : int, default=None
         Parallel feature extraction.
     random_state : int, default=0

@@ -11,7 +11,7 @@ def test_baseline_C_is_a_recipe_parameter_and_the_grid_search_name_is_documented
     spk = corpus["speaker"].to_numpy()
     # the name the README gives: the SVC sits inside the calibrating CalibratedClassifierCV
     search = GridSearchCV(get_system("baseline"), {"classifier__estimator__C": [0.1, 10.0]},
-                          cv=SpeakerKFold(n_splits=2), scoring="balanced_accuracy")
+                          cv=SpeakerKFold(n_splits=2), scoring="balanced_accuracy", error_score="raise")
     search.fit(corpus, corpus["label"], groups=spk)
     assert search.best_params_["classifier__estimator__C"] in (0.1, 10.0)
     assert search.best_estimator_.named_steps["classifier"].estimator.C == search.best_params_[
