@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.multiclass import check_classification_targets
 
 from .model_selection import SpeakerKFold
 from .model_selection.evaluate import speaker_fit_params
@@ -58,7 +59,10 @@ class SpeakerCalibratedClassifierCV(CalibratedClassifierCV):
     __metadata_request__fit = {"groups": True}
 
     def fit(self, X, y, sample_weight=None, groups=None, **fit_params):
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
         y = np.asarray(y)
+        check_classification_targets(y)  # before any encoding could hide a continuous y
         labels = None
         if self.method == "temperature" and y.ndim == 1 and len(y) and not isinstance(y[0], str):
             # scikit-learn encodes only string labels for temperature scaling; others must be 0..K-1

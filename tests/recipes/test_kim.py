@@ -37,8 +37,12 @@ def tiny_kim_pipeline(net_cls=SERNetClassifier, **net_params):
     ])
 
 
-def test_speaker_fit_params_reach_only_nets():
-    assert speaker_fit_params(get_system("baseline"), [1, 2]) == {}
+def test_speaker_fit_params_reach_only_the_steps_that_request_them():
+    from sklearn.linear_model import LogisticRegression
+
+    assert speaker_fit_params(get_system("baseline", classifier=LogisticRegression()), [1, 2]) == {}
+    # the baseline's SVM calibrates on speaker folds
+    assert speaker_fit_params(get_system("baseline"), [1, 2]) == {"classifier__groups": [1, 2]}
     assert list(speaker_fit_params(tiny_kim_pipeline(), [1, 2])) == ["net__groups"]
 
 
