@@ -36,7 +36,8 @@ def broad_functionals(llds, frame_rate=100.0):
     ``d * 29 ... d * 29 + 28`` in :data:`BROAD_FUNCTIONAL_NAMES` order.
 
     Percentiles interpolate linearly (``np.percentile``'s default); moments are the biased ones
-    (``scipy.stats.skew`` / ``kurtosis``, Fisher's excess); regressions are on the frame index;
+    (``scipy.stats.skew`` / ``kurtosis``, Fisher's excess); regressions are on time scaled to
+    [0, 1] over the utterance (a slope is the change from its start to its end);
     up-level times are the share of frames above 25/50/75/90 % of the range above the minimum;
     rise and fall shares the share of frame-to-frame steps up and down; a peak is a local maximum
     above the column's mean (count per second at ``frame_rate`` frames a second, mean distance
@@ -50,7 +51,7 @@ def broad_functionals(llds, frame_rate=100.0):
     >>> x = np.arange(10, dtype="float32")[:, None]
     >>> stats = dict(zip(BROAD_FUNCTIONAL_NAMES, broad_functionals(x)))
     >>> float(stats["p50"]), float(stats["linreg_slope"]), float(stats["rise_share"])
-    (4.5, 1.0, 1.0)
+    (4.5, 9.0, 1.0)
     """
     llds = np.asarray(llds)
     if llds.ndim != 2 or len(llds) == 0:
@@ -98,10 +99,12 @@ def _order_statistics(x):
 
 
 def _regression(x, mean, flat):
-    """Linear regression on the frame index (slope, offset, mean squared error) and the
+    """Linear regression on time scaled to [0, 1] (slope, offset, mean squared error) and the
     coefficient of the square in a quadratic one, by projections on orthogonal polynomials."""
     n = len(x)
-    t = np.arange(n, dtype=np.float64)
+    # time runs from 0 to 1 over the utterance (openSMILE's normRegCoeff): on the frame index a
+    # slope scales with 1/length and a curvature with 1/length^2, so duration swamps the shape
+    t = np.linspace(0.0, 1.0, n) if n > 1 else np.zeros(1)
     linear = t - t.mean()
     linear_norm = linear @ linear
     square = t * t

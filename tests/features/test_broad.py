@@ -224,12 +224,13 @@ def test_functionals_against_numpy_and_scipy():
         np.testing.assert_allclose(got[f"p{q}"], p, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(got["range_p25_p75"], percentiles[3] - percentiles[1], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(got["range_p1_p99"], percentiles[4] - percentiles[0], rtol=1e-5, atol=1e-6)
+    time = t / (n - 1)  # regressions run on time scaled to [0, 1]
     for d in range(4):
-        slope, offset = np.polyfit(t, x[:, d], 1)
+        slope, offset = np.polyfit(time, x[:, d], 1)
         assert got["linreg_slope"][d] == pytest.approx(slope, rel=1e-4, abs=1e-6)
         assert got["linreg_offset"][d] == pytest.approx(offset, rel=1e-4, abs=1e-5)
-        assert got["linreg_mse"][d] == pytest.approx(np.mean((x[:, d] - slope * t - offset) ** 2), rel=1e-4)
-        assert got["quadreg_a"][d] == pytest.approx(np.polyfit(t, x[:, d], 2)[0], rel=1e-4, abs=1e-7)
+        assert got["linreg_mse"][d] == pytest.approx(np.mean((x[:, d] - slope * time - offset) ** 2), rel=1e-4)
+        assert got["quadreg_a"][d] == pytest.approx(np.polyfit(time, x[:, d], 2)[0], rel=1e-4, abs=1e-7)
         low, span = x[:, d].min(), np.ptp(x[:, d])
         for level in (25, 50, 75, 90):
             assert got[f"uplevel{level}"][d] == pytest.approx(np.mean(x[:, d] > low + level / 100 * span))
@@ -293,3 +294,17 @@ def test_broad_functionals_in_parallel_are_identical(small_corpus):
     X = small_corpus.iloc[:6]
     np.testing.assert_array_equal(BroadFunctionals(n_jobs=1).fit_transform(X),
                                   BroadFunctionals(n_jobs=2).fit_transform(X))
+
+
+def test_trends_do_not_depend_on_the_utterance_length():
+    # the same contour over 100 and over 800 frames: on the frame index its slope would differ
+    # eightfold and its curvature 64-fold
+    def contour(n):
+        u = np.linspace(0.0, 1.0, n)[:, None]
+        return 3.0 * u - 2.0 * u**2 + 1.0
+    short, long = (named(broad_functionals(contour(n)), 1) for n in (100, 800))
+    for name in ("linreg_slope", "linreg_offset"):  # the sampled fit nears the continuous one as 1/n
+        assert long[name][0] == pytest.approx(short[name][0], rel=1e-2)
+    assert long["linreg_slope"][0] == pytest.approx(1.0, rel=1e-2)  # 3 - 2: the best line through it
+    for contour_stats in (short, long):  # a parabola's curvature is exact at any length
+        assert contour_stats["quadreg_a"][0] == pytest.approx(-2.0, rel=1e-4)
