@@ -7,8 +7,9 @@ from scipy.linalg import solve
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.metrics.pairwise import rbf_kernel
 from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
+from sklearn.utils.validation import check_consistent_length, check_is_fitted, check_random_state, validate_data
 
 
 def _softmax(scores):
@@ -22,7 +23,9 @@ class ELMClassifier(ClassifierMixin, BaseEstimator):
 
     ``kernel=None``: hidden layer ``H = sigmoid(X W + b)`` with random ``W``, ``b`` (uniform in
     [-1, 1], scaled by ``1 / sqrt(n_features)``) and output weights ``(H'H + alpha I)^-1 H' T`` for
-    +-1 targets T. ``kernel="rbf"``: kernel ELM, output ``K(x, X) (K + alpha I)^-1 T``.
+    +-1 targets T. ``kernel="rbf"``: kernel ELM, output ``K(x, X) (K + alpha I)^-1 T``. Weighted
+    samples (``class_weight``, ``sample_weight``) weigh their squared errors: ``(H'WH + alpha I)^-1
+    H'WT`` and ``(K + alpha W^-1)^-1 T``.
 
     Parameters
     ----------
@@ -32,6 +35,9 @@ class ELMClassifier(ClassifierMixin, BaseEstimator):
     kernel : {None, "rbf"}, default=None
     gamma : float or None, default=None
         RBF width; None means 1 / n_features.
+    class_weight : None, "balanced" or dict {label: weight}, default=None
+        As in sklearn's classifiers: "balanced" weighs each class inversely to its frequency, so
+        a small class counts as much as a large one in the least squares.
     random_state : int, RandomState or None, default=None
 
     Examples
@@ -43,11 +49,12 @@ class ELMClassifier(ClassifierMixin, BaseEstimator):
     True
     """
 
-    def __init__(self, n_hidden=500, alpha=1.0, kernel=None, gamma=None, random_state=None):
+    def __init__(self, n_hidden=500, alpha=1.0, kernel=None, gamma=None, class_weight=None, random_state=None):
         self.n_hidden = n_hidden
         self.alpha = alpha
         self.kernel = kernel
         self.gamma = gamma
+        self.class_weight = class_weight
         self.random_state = random_state
 
     def _hidden(self, X):
@@ -57,9 +64,19 @@ class ELMClassifier(ClassifierMixin, BaseEstimator):
         gamma = self.gamma if self.gamma is not None else 1.0 / X.shape[1]
         return rbf_kernel(X, self.X_fit_, gamma=gamma)
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
+        weight = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        check_consistent_length(y, weight)
+        if weight.ndim != 1 or not np.all(np.isfinite(weight)) or np.any(weight < 0):
+            raise ValueError("sample_weight must be one finite, non-negative weight per sample")
+        if not weight.any():
+            raise ValueError("every sample weight is zero: nothing to fit")
+        if self.class_weight is not None:
+            weight = weight * compute_sample_weight(self.class_weight, y)
+        # a sample of weight 0 adds nothing to the least squares (a kernel ELM would divide by it)
+        X, y, weight = X[weight > 0], y[weight > 0], weight[weight > 0]
         self.binarizer_ = LabelBinarizer(neg_label=-1, pos_label=1).fit(y)
         self.classes_ = self.binarizer_.classes_
         if len(self.classes_) < 2:
@@ -70,14 +87,15 @@ class ELMClassifier(ClassifierMixin, BaseEstimator):
         if self.kernel == "rbf":
             self.X_fit_ = X
             K = self._kernel(X)
-            self.output_weights_ = solve(K + self.alpha * np.eye(len(X)), T, assume_a="pos")
+            self.output_weights_ = solve(K + self.alpha * np.diag(1.0 / weight), T, assume_a="pos")
         elif self.kernel is None:
             rng = check_random_state(self.random_state)
             scale = 1.0 / np.sqrt(X.shape[1])
             self.input_weights_ = rng.uniform(-1, 1, (X.shape[1], self.n_hidden)) * scale
             self.biases_ = rng.uniform(-1, 1, self.n_hidden)
             H = self._hidden(X)
-            self.output_weights_ = solve(H.T @ H + self.alpha * np.eye(self.n_hidden), H.T @ T,
+            weighted = H.T * weight
+            self.output_weights_ = solve(weighted @ H + self.alpha * np.eye(self.n_hidden), weighted @ T,
                                          assume_a="pos")
         else:
             raise ValueError(f"kernel must be None or 'rbf', got {self.kernel!r}")

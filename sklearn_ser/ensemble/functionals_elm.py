@@ -38,16 +38,21 @@ class FunctionalsELM(ClassifierMixin, BaseEstimator):
         None trains the inner model and the ELM on the same utterances, as Han et al. do. A fraction
         holds out that share of the training speakers (needs ``groups``) for the ELM, so that it
         learns from posteriors on unseen speakers.
+    class_weight : None, "balanced" or dict, default=None
+        The default ELM's class weights (:class:`~sklearn_ser.ensemble.ELMClassifier`); a given
+        ``classifier`` keeps its own, so both together are refused.
     random_state : int, default=0
     """
 
     __metadata_request__fit = {"groups": True}  # for its net's validation split, and elm_fraction
 
-    def __init__(self, estimator, classifier=None, threshold=0.2, elm_fraction=None, random_state=0):
+    def __init__(self, estimator, classifier=None, threshold=0.2, elm_fraction=None, class_weight=None,
+                 random_state=0):
         self.estimator = estimator
         self.classifier = classifier
         self.threshold = threshold
         self.elm_fraction = elm_fraction
+        self.class_weight = class_weight
         self.random_state = random_state
 
     def _functionals(self, X):
@@ -59,6 +64,9 @@ class FunctionalsELM(ClassifierMixin, BaseEstimator):
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
         check_consistent_length(X, y)  # take_utterances would cut a longer X silently
         y = np.asarray(y)
+        if self.classifier is not None and self.class_weight is not None:
+            raise ValueError("class_weight is for the default ELM; set the class weights of the given "
+                             "classifier on it instead")
         inner_idx = elm_idx = np.arange(len(y))
         if self.elm_fraction:
             if groups is None:
@@ -68,7 +76,8 @@ class FunctionalsELM(ClassifierMixin, BaseEstimator):
         speakers = {} if groups is None else speaker_fit_params(self.estimator_, np.asarray(groups)[inner_idx])
         self.estimator_.fit(take_utterances(X, inner_idx), y[inner_idx], **speakers)
         self.classifier_ = clone(self.classifier if self.classifier is not None
-                                 else ELMClassifier(n_hidden=120, random_state=self.random_state))
+                                 else ELMClassifier(n_hidden=120, class_weight=self.class_weight,
+                                                    random_state=self.random_state))
         self.classifier_.fit(self._functionals(take_utterances(X, elm_idx)), y[elm_idx])
         self.classes_ = self.classifier_.classes_
         return self

@@ -87,6 +87,11 @@ def _frequency_warp(frequency_warp):
     return FrequencyWarp(max_warp=frequency_warp) if frequency_warp else None
 
 
+#: every net's class weights unless set: each class weighs the same in the loss, so a net trained
+#: on a corpus with a small class still predicts it (unweighted accuracy is the measure here)
+NET_CLASS_WEIGHT = "balanced"
+
+
 #: the axes of the spectral batches of each family's representation, for SpecAugment
 ZHANG_MEL_AXES = dict(freq_axis=-2, time_axis=-1)  # (..., 64 mel bands, 64 frames)
 KIM_VOLUME_AXES = dict(freq_axis=-1, time_axis=(-3, -2))  # (..., L steps, T frames, 256 bins)

@@ -3,15 +3,15 @@ variational autoencoder (VAE) or a conditional VAE (CVAE), classified as a seque
 from __future__ import annotations
 
 from ..features import LatifLogMelSegments
-from ._presets import _check_net_params, _check_no_augment_names, ser_pipeline
+from ._presets import NET_CLASS_WEIGHT, _check_net_params, _check_no_augment_names, ser_pipeline
 from ._registry import System
 
 AUTOENCODERS = ("ae", "vae", "cvae")
 
 
 def latif_lstm(autoencoder="vae", latent_size=128, hidden=(512, 256), output="mean_logvar",
-               condition="marginal", encoder_epochs=40, encoder_batch_size=256, tol=0.0, n_jobs=None,
-               random_state=0, **net_params):
+               condition="marginal", encoder_epochs=40, encoder_batch_size=256, tol=0.0,
+               class_weight=NET_CLASS_WEIGHT, n_jobs=None, random_state=0, **net_params):
     """Latif et al. 2017: each utterance's 100 ms log-mel segments (80 bands x 10 frames = 800
     values) -> the codes of an autoencoder fitted on the training segments only -> two LSTM
     layers over the utterance's sequence of codes -> a dense projection -> softmax.
@@ -31,6 +31,8 @@ def latif_lstm(autoencoder="vae", latent_size=128, hidden=(512, 256), output="me
         The encoder's ``max_epochs``, ``batch_size`` (segments) and stopping threshold on its
         training reconstruction error (0: train ``encoder_epochs``); Adam with the paper's
         settings (lr 1e-3, betas (0.999, 0.99), eps 1e-8).
+    class_weight : "balanced" (default), None or dict
+        The classes' weights in the LSTM's loss.
     net_params :
         :class:`~sklearn_ser.estimators.LatentLSTMClassifier`'s parameters (``max_epochs=20``,
         ``lr=1e-3``, ``batch_size=32``, ``patience=5``, ``module__n_cells=128``,
@@ -55,7 +57,8 @@ def latif_lstm(autoencoder="vae", latent_size=128, hidden=(512, 256), output="me
     return ser_pipeline([
         ("features", LatifLogMelSegments(n_jobs=n_jobs)),
         ("encoder", encoder),
-        ("net", LatentLSTMClassifier(LatifLSTM, random_state=random_state, **{"verbose": 0, **net_params})),
+        ("net", LatentLSTMClassifier(LatifLSTM, random_state=random_state, class_weight=class_weight,
+                                     **{"verbose": 0, **net_params})),
     ])
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..features import BinStandardScaler, WieserMFCCWindows, WieserRawWindows, WieserWindowFunctionals
-from ._presets import _check_net_params, _check_no_augment_names, _named_augment, ser_pipeline
+from ._presets import NET_CLASS_WEIGHT, _check_net_params, _check_no_augment_names, _named_augment, ser_pipeline
 from ._registry import System
 
 #: Tables 1-4: SGD with Nesterov momentum, the learning rate decayed by ``decay`` every epoch, an
@@ -26,7 +26,7 @@ WIESER_INPUTS = {
 
 
 def wieser_net(kind="elor", head_updates="alternate", conv="torch", functionals=None, patience=5, pooling="mean",
-               n_jobs=None, random_state=0, **net_params):
+               class_weight=NET_CLASS_WEIGHT, n_jobs=None, random_state=0, **net_params):
     """One of Wieser et al. 2020's networks: 6 s windows of an utterance (a longer one sliced, its
     last slice only if over 3 s) through a CNN and/or handcrafted functionals, one MLP head per
     target (two sigmoid layers with dropout); an utterance's posteriors are the mean of its
@@ -51,6 +51,8 @@ def wieser_net(kind="elor", head_updates="alternate", conv="torch", functionals=
         own is faster on this machine's CPU than the FFT).
     patience : int
         Early stopping on held-out training speakers, within the table's epochs.
+    class_weight : "balanced" (default), None or dict
+        The classes' weights in each head's loss (each head's own classes when balanced).
     net_params : the net's (``max_epochs``, ``module__hidden``, ...), over the table's. Among them
         ``augment``, off by default: a callable, or for "elor" names of waveform augmentations
         (``"speed+noise"``, :func:`~sklearn_ser.estimators.make_augmentation`) applied to each
@@ -91,7 +93,7 @@ def wieser_net(kind="elor", head_updates="alternate", conv="torch", functionals=
         steps.append(("scale", BinStandardScaler(axis=1)))
     _check_net_params(MultiHeadNetClassifier, WieserNet, params)
     net = MultiHeadNetClassifier(WieserNet, head_updates=head_updates, patience=patience, pooling=pooling,
-                                 random_state=random_state, **{"verbose": 0, **params})
+                                 class_weight=class_weight, random_state=random_state, **{"verbose": 0, **params})
     steps.append(("net", net))
     return ser_pipeline(steps)
 

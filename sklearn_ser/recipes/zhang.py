@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 from ..features import BinStandardScaler, ZhangMelClips, ZhangMelSegments, ZhangRawSegments
-from ._presets import ZHANG_MEL_AXES, _named_augment, _net, ser_pipeline
+from ._presets import NET_CLASS_WEIGHT, ZHANG_MEL_AXES, _named_augment, _net, ser_pipeline
 from ._registry import System
 
 
@@ -24,8 +24,8 @@ ZHANG_INPUTS = {
 }
 
 
-def zhang_cnn(kind="2d-small", pretrained=None, pooling="mean", n_jobs=None, random_state=0,
-              **net_params):
+def zhang_cnn(kind="2d-small", pretrained=None, pooling="mean", class_weight=NET_CLASS_WEIGHT, n_jobs=None,
+              random_state=0, **net_params):
     """One of Zhang et al. 2021's segment CNNs, trained on segments labelled with their utterance's
     emotion, utterance posteriors by average pooling of the segments'.
 
@@ -36,6 +36,8 @@ def zhang_cnn(kind="2d-small", pretrained=None, pooling="mean", n_jobs=None, ran
         (no resize), FC 1024 (CPU-sized). "3d": clips of 4 segments, Table 3's CNN.
     pretrained : path, optional
         ImageNet AlexNet state dict in torchvision's layout (kinds "2d", "2d-small"): fine-tune it.
+    class_weight : "balanced" (default), None or dict
+        The classes' weights in the net's loss.
     net_params : the net's parameters over ``ZHANG_TRAINING``; among them ``augment``, off by
         default: a callable, or names (:func:`~sklearn_ser.estimators.make_augmentation`) of
         waveform augmentations for "1d" (``"speed+noise"``, on each 625-sample segment) or of
@@ -58,7 +60,7 @@ def zhang_cnn(kind="2d-small", pretrained=None, pooling="mean", n_jobs=None, ran
     steps = [("features", representation(n_jobs=n_jobs))]
     if channel_axis is not None:  # mel maps: standardise static, delta and delta-delta separately
         steps.append(("scale", BinStandardScaler(axis=channel_axis)))
-    steps.append(("net", _net("segments", getattr(nets, module), pooling=pooling,
+    steps.append(("net", _net("segments", getattr(nets, module), pooling=pooling, class_weight=class_weight,
                               random_state=random_state, **params)))
     return ser_pipeline(steps)
 
@@ -66,19 +68,21 @@ def zhang_cnn(kind="2d-small", pretrained=None, pooling="mean", n_jobs=None, ran
 ZHANG_MEMBERS = ("1d", "2d-small", "3d")
 
 
-def zhang_fusion(level="score", members=ZHANG_MEMBERS, pretrained=None, member_params=None, n_jobs=None,
-                 random_state=0, **fusion_params):
+def zhang_fusion(level="score", members=ZHANG_MEMBERS, pretrained=None, member_params=None,
+                 class_weight=NET_CLASS_WEIGHT, n_jobs=None, random_state=0, **fusion_params):
     """Zhang et al.'s multi-CNN fusion of the ``members`` (kinds of :func:`zhang_cnn`): ``level=
     "score"`` weights their utterance posteriors on the simplex (grid step 0.1, chosen on 3
     speaker-disjoint inner folds; a mix only if it beats the best member alone by 0.01 UA there),
     ``"feature"`` concatenates their utterance-averaged top FC
     layers for a linear SVM. Members are fitted in parallel with ``n_jobs``. ``member_params``
-    (dict) are net settings every member gets, e.g. ``{"max_epochs": 10}``; the other keyword
+    (dict) are net settings every member gets, e.g. ``{"max_epochs": 10}``, as is ``class_weight``
+    (balanced by default); the other keyword
     arguments go to the fusion classifier (e.g. ``cv``)."""
     from ..ensemble import FeatureFusionClassifier, ScoreFusionClassifier
 
     estimators = [(kind, zhang_cnn(kind, pretrained=pretrained if kind.startswith("2d") else None,
-                                   random_state=random_state, **(member_params or {})))
+                                   class_weight=class_weight, random_state=random_state,
+                                   **(member_params or {})))
                   for kind in members]
     if level == "score":
         return ScoreFusionClassifier(estimators, n_jobs=n_jobs, **fusion_params)

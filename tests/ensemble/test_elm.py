@@ -56,3 +56,45 @@ def test_functionals_elm_refuses_a_missing_y_and_an_x_of_another_length():
         FunctionalsELM(_SegmentModel()).fit(X, None)
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         FunctionalsELM(_SegmentModel()).fit(X, ["a", "b"] * 2)  # not cut to the first 4 silently
+
+
+@pytest.mark.parametrize("kernel", [None, "rbf"])
+def test_integer_sample_weights_equal_repeated_samples(kernel):
+    X, y = make_classification(120, 6, n_informative=4, n_classes=3, random_state=2)
+    weight = np.random.default_rng(0).integers(1, 4, len(y))
+    weighted = ELMClassifier(n_hidden=50, kernel=kernel, random_state=0).fit(X, y, sample_weight=weight)
+    repeated = ELMClassifier(n_hidden=50, kernel=kernel, random_state=0).fit(np.repeat(X, weight, 0),
+                                                                             np.repeat(y, weight))
+    np.testing.assert_allclose(weighted.decision_function(X), repeated.decision_function(X), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("kernel", [None, "rbf"])
+def test_balanced_class_weights_raise_the_small_class_recall(kernel):
+    X, y = make_classification(900, 10, n_informative=3, n_classes=3, weights=[0.8, 0.15, 0.05], class_sep=0.6,
+                               random_state=3)
+    train, test = slice(0, 600), slice(600, None)
+    recall = {}
+    for weight in (None, "balanced"):
+        elm = ELMClassifier(n_hidden=100, kernel=kernel, class_weight=weight, random_state=0).fit(X[train], y[train])
+        recall[weight] = np.mean(elm.predict(X[test])[y[test] == 2] == 2)
+    assert recall["balanced"] > recall[None] + 0.2
+
+
+def test_elm_refuses_bad_sample_weights_and_functionals_elm_two_class_weights():
+    X, y = make_classification(40, 4, random_state=0)
+    with pytest.raises(ValueError, match="non-negative"):
+        ELMClassifier().fit(X, y, sample_weight=-np.ones(40))
+    dropped = ELMClassifier(kernel="rbf").fit(X, y, sample_weight=np.r_[0.0, np.ones(39)])
+    np.testing.assert_allclose(dropped.decision_function(X), ELMClassifier(kernel="rbf").fit(X[1:], y[1:])
+                               .decision_function(X))  # a zero weight is a sample left out
+    with pytest.raises(ValueError, match="class_weight is for the default ELM"):
+        FunctionalsELM(_SegmentModel(), classifier=ELMClassifier(), class_weight="balanced").fit(
+            np.zeros((4, 2, 3)), ["a", "b"] * 2)
+
+
+def test_functionals_elm_passes_class_weight_to_its_elm():
+    rng = np.random.default_rng(0)
+    y = np.repeat(["a", "b"], [30, 10])
+    X = rng.standard_normal((40, 4, 3)) + (y == "b")[:, None, None]
+    model = FunctionalsELM(_SegmentModel(), class_weight="balanced").fit(X, y)
+    assert model.classifier_.class_weight == "balanced"

@@ -73,3 +73,26 @@ def test_a_system_name_registered_twice_is_refused():
 def test_a_family_module_imports_on_its_own():
     # a fresh interpreter: the family modules and the registry import each other
     subprocess.run([sys.executable, "-c", "import sklearn_ser.recipes.zhang, sklearn_ser.recipes.kim"], check=True)
+
+
+def _weighted_parts(model):
+    """Every (path, class_weight) of the nets and ELMs inside ``model``, fusion members included
+    (a feature fusion's SVM keeps its own)."""
+    from sklearn.svm import LinearSVC, SVC
+
+    params = model.get_params(deep=True)
+    return [(key, value) for key, value in params.items() if key.endswith("__class_weight")
+            and not isinstance(params.get(key.removesuffix("__class_weight")), (LinearSVC, SVC))]
+
+
+def test_every_net_system_weighs_its_classes_balanced_by_default():
+    from sklearn_ser.recipes import system_settings
+
+    nets = [name for name in SYSTEMS if "class_weight" in system_settings(name)]
+    assert len(nets) >= 20  # the Kim, Zhang, Latif and Wieser systems
+    for name in nets:
+        assert system_settings(name)["class_weight"] == "balanced", name
+        parts = _weighted_parts(get_system(name))
+        assert parts and all(weight == "balanced" for _, weight in parts), (name, parts)
+    unweighted = get_system("kim-3d-cnn-dnn-elm", class_weight=None)
+    assert all(weight is None for _, weight in _weighted_parts(unweighted))
