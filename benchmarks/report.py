@@ -33,6 +33,7 @@ import argparse
 import difflib
 import json
 import sys
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -803,7 +804,7 @@ add `--threads` and `--n-jobs` to taste)."""
 
 def build_page(runs):
     groups = group_measures(measures(runs))
-    superseded = sum(1 for r in runs if r.get("superseded"))
+    superseded = Counter(r["superseded"] for r in runs if r.get("superseded"))
     others = sorted({r["corpus"] for r in runs if r["kind"] != "cross-corpus"} - {CORPUS})
     parts = [
         "# Results",
@@ -818,8 +819,8 @@ def build_page(runs):
         LEGEND,
     ]
     if superseded:
-        parts += ["", f"{superseded} stored runs are superseded (measured before the batch-shuffle and loss-clamp "
-                      "fix, commit 4979eea) and left out of every table."]
+        parts += ["", f"{sum(superseded.values())} stored runs are superseded and left out of every table: "
+                      + "; ".join(f"{n} {why}" for why, n in superseded.most_common()) + "."]
     if others:
         parts += ["", "Runs on other corpora, not tabulated here: " + ", ".join(
             f"{c} ({sum(r['corpus'] == c and r['kind'] != 'cross-corpus' for r in runs)})" for c in others) + "."]

@@ -52,7 +52,7 @@ def test_superseded_runs_are_left_out_of_every_table(tmp_path):
     page = report.build_page(load_runs(root=tmp_path))
     assert "0.900" not in page and "0.910" not in page
     assert rows_of(page, "baseline")[0].startswith("| baseline | current settings | 1 | 0.500 |  | 0.510 |")
-    assert "1 stored runs are superseded" in page
+    assert "1 stored runs are superseded and left out of every table: 1 measured before the fix." in page
 
 
 def test_seeds_are_one_row_with_their_mean_and_range(tmp_path):
