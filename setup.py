@@ -34,8 +34,8 @@ setup(
     extras_require={
         "opensmile": ["opensmile>=2.6"],  # 2.6: the INTERSPEECH sets (IS10 for Wieser et al.'s FTR)
         "dask": ["dask[distributed]>=2023.1"],
-        # the tests cover the openSMILE paths too
-        "test": ["pytest>=7", "opensmile>=2.6"],
+        # the tests cover the openSMILE and Dask paths too
+        "test": ["pytest>=7", "opensmile>=2.6", "dask[distributed]>=2023.1"],
     },
     entry_points={"console_scripts": ["sklearn-ser=sklearn_ser.cli:main"]},
     classifiers=[

@@ -371,7 +371,11 @@ def build_parser():
         p.add_argument("--corpus", default="synthetic",
                        help="synthetic (default, generated), emodb, tess, ravdess, cremad, iemocap, csv")
         p.add_argument("--data", type=Path, help=f"corpus folder (or manifest for csv); default ${DATA_ENV}/<corpus>")
-        p.add_argument("--n-jobs", type=int, default=-1, help="parallel jobs (default: all cores)")
+        p.add_argument("--n-jobs", type=int, default=-1,
+                       help="parallel jobs (default: all cores, or all the cluster's worker threads)")
+        p.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run the parallel work on a Dask cluster (e.g. tcp://10.0.0.5:8786; "
+                            "needs the dask extra): features per utterance, folds")
         p.add_argument("--seed", type=int, default=0)
         p.add_argument("--quiet", action="store_true", help="no progress bars")
         p.add_argument("--target", default="label", choices=("label", "arousal", "valence", "dominance"),
@@ -443,12 +447,14 @@ def build_parser():
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    from ._dask import SchedulerError, dask_backend
     from .datasets import CorpusLayoutError
     from .exceptions import InvalidUtteranceError, OutlierUtteranceError
 
     try:
-        args.func(args)
-    except (UsageError, InvalidUtteranceError, CorpusLayoutError, OutlierUtteranceError) as exc:
+        with dask_backend(getattr(args, "scheduler", None)):
+            args.func(args)
+    except (UsageError, InvalidUtteranceError, CorpusLayoutError, OutlierUtteranceError, SchedulerError) as exc:
         print(f"sklearn-ser: error: {exc}", file=sys.stderr)
         return 2
     return 0
