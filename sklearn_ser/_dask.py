@@ -31,7 +31,7 @@ def dask_backend(scheduler):
         return
     try:
         client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
-    except OSError as exc:  # distributed raises OSError (its TimeoutError included) when none answers
+    except (OSError, ValueError, TypeError) as exc:  # none answers (OSError, TimeoutError) or a malformed address
         raise SchedulerError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
     with client, parallel_config(backend="dask", client=client):
         yield

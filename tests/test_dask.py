@@ -103,12 +103,15 @@ def test_the_cli_runs_on_a_scheduler_given_by_address(cluster, corpus, tmp_path)
     options = ["evaluate", "baseline", "--corpus", "csv", "--data", manifest, "--quiet", "--cv", "kfold:2",
                "--n-jobs", "2"]
     assert main([*options, "--out", str(local)]) == 0
-    assert main([*options, "--out", str(remote), "--scheduler", cluster.scheduler_address]) == 0
+    with distributed.Client(cluster) as watcher, distributed.get_task_stream(watcher) as tasks:
+        assert main([*options, "--out", str(remote), "--scheduler", cluster.scheduler_address]) == 0
+    assert {task["worker"] for task in tasks.data} == set(cluster.scheduler_info["workers"])  # it ran there
     reports = [json.loads((folder / "report.json").read_text()) for folder in (local, remote)]
     assert reports[0]["ua"] == reports[1]["ua"] and reports[0]["confusion"] == reports[1]["confusion"]
 
 
-def test_an_unreachable_scheduler_is_a_one_line_error(monkeypatch, capsys):
+@pytest.mark.parametrize("address", ["tcp://127.0.0.1:9", "10.0.0.5", "nonsense://x"])
+def test_an_unreachable_or_malformed_scheduler_is_a_one_line_error(monkeypatch, capsys, address):
     monkeypatch.setattr("sklearn_ser._dask.CONNECT_TIMEOUT_S", 1)
-    assert main(["evaluate", "baseline", "--quiet", "--scheduler", "tcp://127.0.0.1:9"]) == 2
-    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in capsys.readouterr().err
+    assert main(["evaluate", "baseline", "--quiet", "--scheduler", address]) == 2
+    assert f"cannot reach the Dask scheduler at {address}" in capsys.readouterr().err

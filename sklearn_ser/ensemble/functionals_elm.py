@@ -65,8 +65,9 @@ class FunctionalsELM(ClassifierMixin, BaseEstimator):
         check_consistent_length(X, y)  # take_utterances would cut a longer X silently
         y = np.asarray(y)
         if self.classifier is not None and self.class_weight is not None:
-            raise ValueError("class_weight is for the default ELM; set the class weights of the given "
-                             "classifier on it instead")
+            raise ValueError("class_weight is for the default ELM; with a classifier of your own set "
+                             "class_weight=None here (the net recipes set 'balanced') and weigh the "
+                             "classes on that classifier")
         inner_idx = elm_idx = np.arange(len(y))
         if self.elm_fraction:
             if groups is None:

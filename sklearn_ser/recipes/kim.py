@@ -133,8 +133,9 @@ SYSTEMS = (
     System("kim-3d-cnn-dnn", kim_3d_cnn,
            "Kim 2017: 3D CNN (3 x 4 kernels 2x2x128) + 2 FC 512 on 10x10x256 log-spectrogram volumes"),
     System("kim-3d-cnn-dnn-paper", kim_3d_cnn,
-           "kim-3d-cnn-dnn with the paper's training exactly (Adam 3e-3, batch 128, no batch norm)",
-           (("training", "paper"),)),
+           "kim-3d-cnn-dnn with the paper's training exactly (Adam 3e-3, batch 128, no batch norm, "
+           "unweighted classes)",
+           (("training", "paper"), ("class_weight", None))),
     System("kim-3d-cnn-dnn-elm", kim_3d_cnn,
            "Kim 2017: 3D CNN (2x2x32), FC series per step, posterior functionals -> ELM",
            (("kernel", (2, 2, 32)), ("elm", True))),

@@ -81,8 +81,8 @@ def zhang_fusion(level="score", members=ZHANG_MEMBERS, pretrained=None, member_p
     from ..ensemble import FeatureFusionClassifier, ScoreFusionClassifier
 
     estimators = [(kind, zhang_cnn(kind, pretrained=pretrained if kind.startswith("2d") else None,
-                                   class_weight=class_weight, random_state=random_state,
-                                   **(member_params or {})))
+                                   random_state=random_state,
+                                   **{"class_weight": class_weight, **(member_params or {})}))
                   for kind in members]
     if level == "score":
         return ScoreFusionClassifier(estimators, n_jobs=n_jobs, **fusion_params)

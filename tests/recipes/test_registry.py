@@ -85,14 +85,26 @@ def _weighted_parts(model):
             and not isinstance(params.get(key.removesuffix("__class_weight")), (LinearSVC, SVC))]
 
 
+def _nets_inside(model):
+    from sklearn_ser.ensemble import FunctionalsELM
+    from sklearn_ser.estimators import SERNetClassifier
+
+    return [v for v in model.get_params(deep=True).values() if isinstance(v, (SERNetClassifier, FunctionalsELM))]
+
+
 def test_every_net_system_weighs_its_classes_balanced_by_default():
     from sklearn_ser.recipes import system_settings
 
-    nets = [name for name in SYSTEMS if "class_weight" in system_settings(name)]
-    assert len(nets) >= 20  # the Kim, Zhang, Latif and Wieser systems
+    nets = [name for name in SYSTEMS if _nets_inside(get_system(name))]  # by what they build
+    assert len(nets) >= 23  # Kim 10, Zhang 6, Latif 3, Wieser 4
+    faithful = {"kim-3d-cnn-dnn-paper": None}  # the paper's training exactly: unweighted
     for name in nets:
-        assert system_settings(name)["class_weight"] == "balanced", name
+        expected = faithful.get(name, "balanced")
+        if name != "cross-family-fusion":  # its members' settings record theirs
+            assert system_settings(name).get("class_weight", "missing") == expected, name
         parts = _weighted_parts(get_system(name))
-        assert parts and all(weight == "balanced" for _, weight in parts), (name, parts)
+        assert parts and all(weight == expected for _, weight in parts), (name, parts)
     unweighted = get_system("kim-3d-cnn-dnn-elm", class_weight=None)
     assert all(weight is None for _, weight in _weighted_parts(unweighted))
+    fusion = get_system("zhang-score-fusion", member_params={"class_weight": None})  # a member setting wins
+    assert all(weight is None for _, weight in _weighted_parts(fusion))
