@@ -15,7 +15,8 @@ class SchedulerError(RuntimeError):
 @contextlib.contextmanager
 def dask_backend(scheduler):
     """Inside, joblib's parallel calls run on the Dask cluster of ``scheduler`` (an address such as
-    ``tcp://10.0.0.5:8786``, or a ``distributed.Client``); None leaves joblib's default backend."""
+    ``tcp://10.0.0.5:8786``); None leaves joblib's default backend. In Python, a caller with a
+    ``distributed.Client`` of its own uses ``joblib.parallel_config(backend="dask")`` directly."""
     if scheduler is None:
         yield
         return
@@ -25,10 +26,6 @@ def dask_backend(scheduler):
         raise SchedulerError("a Dask scheduler needs the dask extra: pip install 'sklearn-ser[dask]'") from None
     from joblib import parallel_config
 
-    if isinstance(scheduler, Client):
-        with parallel_config(backend="dask", client=scheduler):
-            yield
-        return
     try:
         client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
     except (OSError, ValueError, TypeError) as exc:  # none answers (OSError, TimeoutError) or a malformed address

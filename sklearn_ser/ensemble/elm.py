@@ -73,15 +73,15 @@ class ELMClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("sample_weight must be one finite, non-negative weight per sample")
         if self.class_weight is not None:
             weight = weight * compute_sample_weight(self.class_weight, y)
-        if not weight.any():
+        kept = weight > 0  # a sample of weight 0 adds nothing to the least squares (a kernel ELM would divide by it)
+        if not kept.any():
             raise ValueError("every sample weight is zero (after class_weight): nothing to fit")
-        self.binarizer_ = LabelBinarizer(neg_label=-1, pos_label=1).fit(y[weight > 0])
+        X, y, weight = X[kept], y[kept], weight[kept]
+        self.binarizer_ = LabelBinarizer(neg_label=-1, pos_label=1).fit(y)
         self.classes_ = self.binarizer_.classes_
         if len(self.classes_) < 2:
             raise ValueError(f"y holds one class only ({self.classes_[0]!r}) among the samples of non-zero "
                              "weight; a classifier needs at least 2")
-        # a sample of weight 0 adds nothing to the least squares (a kernel ELM would divide by it)
-        X, y, weight = X[weight > 0], y[weight > 0], weight[weight > 0]
         T = self.binarizer_.transform(y).astype(np.float64)
         if T.shape[1] == 1:  # binary: one column -> two, so both classes get a score
             T = np.hstack([-T, T])
