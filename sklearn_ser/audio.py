@@ -246,20 +246,6 @@ def read_audio(path, sr: int | None = DEFAULT_SR, mono: bool = True) -> np.ndarr
     return np.ascontiguousarray(y, dtype=np.float32)
 
 
-def _load_one(source, utterance_id, sr, max_duration_s):
-    if _is_path(source):  # its header was checked by the caller
-        try:
-            source = read_audio(source, sr=sr)
-        except Exception as exc:
-            raise InvalidUtteranceError(utterance_id, f"cannot be decoded as audio ({exc})") from None
-    y = check_waveform(source, utterance_id, sr)
-    if sr is not None and y.size > max_duration_s * sr:
-        raise InvalidUtteranceError(
-            utterance_id, f"longer than the {max_duration_s:.0f} s limit; segment it first"
-        )
-    return y
-
-
 def check_no_missing(values, what, ids=None):
     """Refuse NaN or None among ``values`` (labels, speakers), naming the first utterance that has
     one, instead of numpy's "'<' not supported between 'float' and 'str'" at the first sort."""
@@ -290,6 +276,48 @@ def validate_utterances(X, max_duration_s: float = MAX_DURATION_S) -> Utterances
     return utts
 
 
+def checked_sources(X, sr: int = DEFAULT_SR, max_duration_s: float = MAX_DURATION_S):
+    """Check every utterance of X cheaply, without decoding a file: its header, or an in-memory
+    waveform's samples. Raises naming the first bad utterance.
+
+    Returns ``(sources, lengths, utts)``: each file's path as it is (:func:`decode` reads it later,
+    in the task that uses it, so audio never travels between processes or machines), each
+    waveform checked as float32 (taken to be at ``sr``), and each utterance's length in samples at
+    ``sr``, known before any decoding so that sizes can be checked up front.
+    """
+    utts = as_utterances(X)
+    if len(utts) == 0:
+        raise ValueError("X holds no utterances")
+    sources, lengths = [], []
+    for source, uid in zip(utts.sources, utts.ids):
+        if _is_path(source):
+            info = check_audio_file(source, uid, max_duration_s)
+            # the length librosa.resample gives, or the file's own
+            lengths.append(int(np.ceil(info.frames * sr / info.samplerate)) if sr else info.frames)
+            sources.append(str(source))
+        else:
+            y = decode(source, uid, sr, max_duration_s)
+            lengths.append(len(y))
+            sources.append(y)
+    return sources, lengths, utts
+
+
+def decode(source, utterance_id, sr: int | None = DEFAULT_SR, max_duration_s: float = MAX_DURATION_S):
+    """The float32 waveform of one utterance: a file read (its header checked by the caller),
+    resampled to ``sr`` and checked, or an in-memory waveform checked. Raises naming the utterance."""
+    if _is_path(source):
+        try:
+            source = read_audio(source, sr=sr)
+        except Exception as exc:
+            raise InvalidUtteranceError(utterance_id, f"cannot be decoded as audio ({exc})") from None
+    y = check_waveform(source, utterance_id, sr)
+    if sr is not None and y.size > max_duration_s * sr:
+        raise InvalidUtteranceError(
+            utterance_id, f"longer than the {max_duration_s:.0f} s limit; segment it first"
+        )
+    return y
+
+
 def load_utterances(
     X, sr: int = DEFAULT_SR, n_jobs=None, max_duration_s: float = MAX_DURATION_S
 ) -> tuple[list[np.ndarray], Utterances]:
@@ -297,19 +325,12 @@ def load_utterances(
 
     File headers and in-memory waveforms are checked first (cheap), so a missing or corrupt file is
     named before any decoding; then files are decoded in parallel and their samples checked.
-    In-memory waveforms are taken to be at ``sr`` already.
+    In-memory waveforms are taken to be at ``sr`` already. Feature transformers do not hold a whole
+    corpus's audio: they map :func:`decode` and their features over :func:`checked_sources`.
     """
-    utts = as_utterances(X)
-    if len(utts) == 0:
-        raise ValueError("X holds no utterances")
-    paths = [i for i, source in enumerate(utts.sources) if _is_path(source)]
-    for i in paths:
-        check_audio_file(utts.sources[i], utts.ids[i], max_duration_s)
-    waves = [None if _is_path(source) else _load_one(source, uid, sr, max_duration_s)
-             for source, uid in zip(utts.sources, utts.ids)]
-    decoded = Parallel(n_jobs=n_jobs)(
-        delayed(_load_one)(utts.sources[i], utts.ids[i], sr, max_duration_s) for i in paths
-    )
+    waves, _, utts = checked_sources(X, sr, max_duration_s)
+    paths = [i for i, source in enumerate(waves) if _is_path(source)]
+    decoded = Parallel(n_jobs=n_jobs)(delayed(decode)(waves[i], utts.ids[i], sr, max_duration_s) for i in paths)
     for i, y in zip(paths, decoded):
         waves[i] = y
     return waves, utts

@@ -17,6 +17,7 @@ default), an error (``"raise"``), or nothing (``"ignore"``; ``novelty=None`` ski
 from __future__ import annotations
 
 import warnings
+from functools import partial
 
 import numpy as np
 from sklearn.base import BaseEstimator, OutlierMixin, clone
@@ -24,7 +25,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from ._parallel import map_utterances
-from .audio import DEFAULT_SR, as_utterances, load_utterances
+from .audio import DEFAULT_SR, as_utterances, checked_sources
 from .exceptions import OutlierUtteranceError, OutlierWarning
 
 ON_OUTLIER = ("warn", "raise", "ignore")
@@ -152,8 +153,8 @@ class NoveltyCheck(OutlierMixin, BaseEstimator):
 
     def describe(self, X):
         """The statistics of each utterance of X, ``(n_utterances, n_statistics)``."""
-        waves, utts = load_utterances(X, sr=self.sr, n_jobs=self.n_jobs)
-        rows = map_utterances(lambda y: audio_descriptor(y, self.sr), waves, utts.ids, n_jobs=self.n_jobs)
+        sources, _, utts = checked_sources(X, sr=self.sr)
+        rows = map_utterances(partial(audio_descriptor, sr=self.sr), sources, utts.ids, n_jobs=self.n_jobs, sr=self.sr)
         return np.vstack(rows)
 
     def fit(self, X, y=None):

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from sklearn_ser.audio import AudioLoader, as_utterances, load_utterances, read_audio
+from sklearn_ser.audio import AudioLoader, as_utterances, checked_sources, decode, load_utterances, read_audio
 from sklearn_ser.exceptions import InvalidUtteranceError
 
 from .conftest import tone
@@ -126,3 +126,12 @@ def test_loader_order_and_subset_invariance(wav_files):
     part = loader.transform([wav_files[2], wav_files[0]])
     np.testing.assert_array_equal(part[0], full[2])
     np.testing.assert_array_equal(part[1], full[0])
+
+
+@pytest.mark.parametrize("rate", [8000, 22050, 44100, 16000])
+def test_checked_sources_know_each_length_before_decoding(tmp_path, rate):
+    path = tmp_path / f"at-{rate}.wav"
+    sf.write(path, tone(300.0, sr=rate, seconds=0.77), rate)
+    sources, lengths, _ = checked_sources([str(path), np.ones(12345)], sr=16000)
+    assert sources[0] == str(path)  # a path stays a path: the task that uses it decodes it
+    assert lengths == [len(decode(sources[0], "u", 16000)), 12345]

@@ -10,6 +10,7 @@ import soundfile as sf
 
 distributed = pytest.importorskip("distributed")
 from joblib import parallel_config  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from sklearn_ser.cli import main  # noqa: E402
 from sklearn_ser.datasets import make_synthetic_corpus  # noqa: E402
@@ -23,8 +24,8 @@ TOY_NET = {"max_epochs": 1, "module__n_hidden": 16}
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    # the workers are spawned with this environment; DiesOnceFunctionals finds its marker there
-    marker = tmp_path_factory.mktemp("dask") / "a-worker-died"
+    # the workers are spawned with this environment; the steps that die once find their markers there
+    marker = tmp_path_factory.mktemp("dask")  # where a step that dies once leaves its marker
     os.environ["SER_TEST_DIE_ONCE"] = str(marker)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                                   env={"OMP_NUM_THREADS": "1", "SER_TEST_DIE_ONCE": str(marker)}) as local:
@@ -61,30 +62,39 @@ def test_a_local_cluster_predicts_what_a_local_run_does(cluster, corpus, system,
     np.testing.assert_array_equal(remote.y_true, local.y_true)
 
 
+def _die_once(name):
+    """Exit the process, as a crashed machine's would, the first time a step called ``name`` gets
+    here (a marker file remembers it)."""
+    marker = Path(os.environ["SER_TEST_DIE_ONCE"]) / name
+    if not marker.exists():
+        marker.touch()
+        os._exit(1)
+
+
 class DiesOnceFunctionals(LLDFunctionals):
-    """The baseline's features, whose worker dies in its first utterance: the process exits as a
-    crashed machine's would, once (a marker file remembers it), mid-run."""
+    """The baseline's features, whose worker dies in its first utterance: mid-extraction."""
 
     def _utterance_features(self, y):
-        marker = Path(os.environ["SER_TEST_DIE_ONCE"])
-        if not marker.exists():
-            marker.touch()
-            os._exit(1)
+        _die_once("features")
         return super()._utterance_features(y)
 
 
-@pytest.mark.xfail(raises=distributed.client.FutureCancelledError, strict=True,
-                   reason="joblib's Dask backend scatters every argument over 1 kB (a decoded waveform, a "
-                          "fold's features) to one worker, and the data dies with it; Dask cannot rerun "
-                          "the tasks that needed it. Arguments must travel as paths (issue 30)")
-def test_a_worker_killed_mid_run_is_survived_with_the_same_result(cluster, corpus):
-    marker = Path(os.environ["SER_TEST_DIE_ONCE"])
+class DiesOnceScaler(StandardScaler):
+    """The baseline's scaler, whose worker dies in its first fit: mid-fold."""
+
+    def fit(self, X, y=None, sample_weight=None):
+        _die_once("fold")
+        return super().fit(X, y, sample_weight)
+
+
+@pytest.mark.parametrize("step, dying", [("features", DiesOnceFunctionals(n_jobs=2)), ("scale", DiesOnceScaler())])
+def test_a_worker_killed_mid_run_is_survived_with_the_same_result(cluster, corpus, step, dying):
     local = _evaluate("baseline", corpus)
-    dies = get_system("baseline", n_jobs=2).set_params(features=DiesOnceFunctionals(n_jobs=2))
+    dies = get_system("baseline", n_jobs=2).set_params(**{step: dying})
     with distributed.Client(cluster) as client, parallel_config(backend="dask", client=client):
         remote = evaluate(dies, corpus, corpus["label"], cv="kfold:2", n_jobs=2)
         client.wait_for_workers(2, timeout=60)  # the nanny brought the dead worker back
-    assert marker.exists()  # a worker did die
+    assert (Path(os.environ["SER_TEST_DIE_ONCE"]) / ("fold" if step == "scale" else "features")).exists()  # one died
     np.testing.assert_array_equal(remote.y_pred, local.y_pred)
 
 

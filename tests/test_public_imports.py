@@ -16,7 +16,9 @@ PUBLIC = {
     ],
     'sklearn_ser.audio': [
         'AudioLoader', 'as_utterances', 'load_utterances', 'read_audio', 'take_utterances',
-        'validate_utterances'
+        'validate_utterances',
+        # issue 30 (files decoded in the task that uses them)
+        'checked_sources', 'decode',
     ],
     # issue 29 (calibration on speaker folds)
     'sklearn_ser.calibration': ['SpeakerCalibratedClassifierCV', 'speaker_calibration_folds'],

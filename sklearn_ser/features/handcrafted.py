@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._parallel import map_utterances
-from ..audio import DEFAULT_SR, load_utterances
+from ..audio import DEFAULT_SR, checked_sources
 from .base import UtteranceTransformer
 from .functionals import functional_names, functionals
 from .lld import LLD_NAMES, compile_numba_kernels, frame_llds
@@ -33,10 +33,10 @@ class _UtteranceFunctionals(UtteranceTransformer):
         """Work done once per call before the utterances are mapped (e.g. JIT compilation)."""
 
     def _compute(self, X, plan):
-        waves, utts = load_utterances(X, sr=self.sr, n_jobs=self.n_jobs)
+        sources, _, utts = checked_sources(X, sr=self.sr)
         self._before_extraction()
-        rows = map_utterances(self._utterance_features, waves, utts.ids, n_jobs=self.n_jobs,
-                              progress=self.progress, desc=self.desc)
+        rows = map_utterances(self._utterance_features, sources, utts.ids, n_jobs=self.n_jobs,
+                              progress=self.progress, desc=self.desc, sr=self.sr)
         return np.vstack(rows), {}
 
 

@@ -122,7 +122,24 @@ def _check_labels_trained(y, train, test, groups):
                              f"label(s) {unseen}{target} that its training speakers never have")
 
 
-def _fit_predict(estimator, X, y, groups, train, test, return_estimator=False):
+@dataclass
+class _Fold:
+    """One fold's work, handed to its task as one argument. joblib's Dask backend scatters every
+    argument that Dask sizes above 1 kB to a single worker, where it dies with that worker and takes
+    the run with it; an object reports its own size only, so this one travels inside its task, which
+    the scheduler can rerun on another worker. Local backends memory-map its large arrays as ever."""
+
+    estimator: object
+    X: object
+    y: np.ndarray
+    groups: np.ndarray
+    train: np.ndarray
+    test: np.ndarray
+    return_estimator: bool = False
+
+
+def _fit_predict(fold):
+    estimator, X, y, groups, train, test = fold.estimator, fold.X, fold.y, fold.groups, fold.train, fold.test
     start = time.perf_counter()
     fit_params = speaker_fit_params(estimator, groups[train])
     model = clone(estimator).fit(take_utterances(X, train), y[train], **fit_params)
@@ -142,7 +159,7 @@ def _fit_predict(estimator, X, y, groups, train, test, return_estimator=False):
     final = _final_step(model)
     if hasattr(final, "weights_"):  # score fusion: which mix each fold chose
         stats["fusion_weights"] = np.round(final.weights_, 4).tolist()
-    return pred, stats, (model if return_estimator else None)
+    return pred, stats, (model if fold.return_estimator else None)
 
 
 @dataclass
@@ -274,7 +291,7 @@ def evaluate(estimator, X, y, groups=None, cv="loso", n_jobs=None, precompute=Tr
         X = Pipeline(estimator.steps[:n_pre]).transform(X)
         info["precompute_seconds"] = round(time.perf_counter() - start, 3)
         model = Pipeline(estimator.steps[n_pre:])
-    jobs = (delayed(_fit_predict)(model, X, y, groups, train, test, return_estimators) for train, test in splits)
+    jobs = (delayed(_fit_predict)(_Fold(model, X, y, groups, train, test, return_estimators)) for train, test in splits)
     results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
     if progress:
         results = tqdm(results, total=len(splits), desc="folds", unit="fold", leave=False)

@@ -10,7 +10,7 @@ import librosa
 import numpy as np
 
 from ..._parallel import map_utterances
-from ...audio import load_utterances
+from ...audio import checked_sources
 from ...exceptions import InvalidUtteranceError
 from ..base import UtteranceTransformer
 from ..segments import ragged
@@ -45,26 +45,27 @@ class _Representation(UtteranceTransformer):
     def _one(self, item):
         raise NotImplementedError
 
-    def _prepare(self, waves, plan):
-        """The items handed to :meth:`_one`, one per utterance (the waveforms by default), and the
-        gain range of each speaker planned ``OWN`` (none by default)."""
-        return waves, {}
+    def _extras(self, sources, ids, plan):
+        """What :meth:`_one` receives beside each waveform (None: the waveform alone), and the gain
+        range of each speaker planned ``OWN`` (none by default)."""
+        return None, {}
 
     def _compute(self, X, plan):
-        waves, utts = load_utterances(X, sr=self.sr, n_jobs=self.n_jobs)
+        sources, lengths, utts = checked_sources(X, sr=self.sr)
         limit = self.max_output_mb * 2**20
-        for y, uid in zip(waves, utts.ids):
-            size = 4 * int(np.prod(self.output_shape(len(y))))
+        for n, uid in zip(lengths, utts.ids):
+            size = 4 * int(np.prod(self.output_shape(n)))
             if size > limit:
                 raise InvalidUtteranceError(
-                    uid, f"{len(y) / self.sr:.0f} s of audio gives {size / 2**20:.0f} MB of "
+                    uid, f"{n / self.sr:.0f} s of audio gives {size / 2**20:.0f} MB of "
                     f"{type(self).__name__} features, above max_output_mb={self.max_output_mb}; "
                     "cut long recordings into utterances first",
                 )
-        items, gains = self._prepare(waves, plan)
-        # one utterance at a time: its frames stay in cache (batching utterances was slower)
-        rows = map_utterances(self._one, items, utts.ids, n_jobs=self.n_jobs,
-                              progress=self.progress, desc=type(self).__name__)
+        extras, gains = self._extras(sources, utts.ids, plan)
+        # one utterance at a time, decoded in its task: its frames stay in cache (batching
+        # utterances was slower), and no corpus's audio is held or shipped at once
+        rows = map_utterances(self._one, sources, utts.ids, n_jobs=self.n_jobs, progress=self.progress,
+                              desc=type(self).__name__, sr=self.sr, extras=extras)
         return (ragged(rows) if self._ragged else np.stack(rows)), gains
 
 
@@ -87,34 +88,52 @@ class _GainNormalised(_Representation):
     ratio of a training speaker's range to its utterances' (``gain_widening_``), so that a lone
     utterance lands on the scale of the training speakers."""
 
-    def _prepare(self, waves, plan):
+    def _extras(self, sources, ids, plan):
+        """Each utterance's gain: a range (low, high), or a factor to widen its own range by (its own
+        range is found in its task); with per-speaker gain, the speakers planned ``OWN`` take the
+        range of all their utterances, found in a first pass that keeps only each one's extremes."""
         if self.gain_norm not in ("speaker", "utterance", None):
             raise ValueError(f"gain_norm must be 'speaker', 'utterance' or None, got {self.gain_norm!r}")
         if self.gain_norm is None:
-            return [(y, None) for y in waves], {}
-        ranges = [gain_range([y]) for y in waves]
-        gains = {}
-        if self.gain_norm == "speaker":
-            gains = {s: gain_range([waves[i] for i in rows]) for s, rows in rows_of(plan, OWN).items()}
-            if getattr(self, "_learning", False):  # fit: how much wider a speaker's range is than one utterance's
-                ratios = [_span(gains[s]) / _span(ranges[i]) for i, (kind, s) in enumerate(plan)
-                          if kind == OWN and _span(ranges[i]) > 0]
-                self.gain_widening_ = float(np.median(ratios)) if ratios else 1.0
-            widening = getattr(self, "gain_widening_", 1.0)
-            for i, (kind, speaker) in enumerate(plan):
-                if kind == ENROLLED:
-                    ranges[i] = self.enrolled_[speaker].gain
-                elif kind == OWN:
-                    ranges[i] = gains[speaker]
-                else:
-                    ranges[i] = _widen(ranges[i], widening)
-        return list(zip(waves, ranges)), gains
+            return [None] * len(sources), {}
+        if self.gain_norm == "utterance":
+            return [1.0] * len(sources), {}
+        own = [i for i, (kind, _) in enumerate(plan) if kind == OWN]
+        extremes = dict(zip(own, map_utterances(_extremes, [sources[i] for i in own], [ids[i] for i in own],
+                                                n_jobs=self.n_jobs, sr=self.sr)))
+        gains = {s: _combine([extremes[i] for i in rows]) for s, rows in rows_of(plan, OWN).items()}
+        if getattr(self, "_learning", False):  # fit: how much wider a speaker's range is than one utterance's
+            ratios = [_span(gains[plan[i][1]]) / _span(extremes[i]) for i in own if _span(extremes[i]) > 0]
+            self.gain_widening_ = float(np.median(ratios)) if ratios else 1.0
+        widening = getattr(self, "gain_widening_", 1.0)
+        extras = [self.enrolled_[speaker].gain if kind == ENROLLED else gains[speaker] if kind == OWN else widening
+                  for kind, speaker in plan]
+        return extras, gains
 
     def _fixed_length(self, item):
         """Trim, normalise the gain (only the samples kept), then pad with silence."""
-        y, gain_range = item
+        y, gain = item
         n = int(round(self.duration_s * self.sr))
+        gain = own_gain(y, gain)  # the range of the whole utterance, though only n samples are kept
         y = y[:n]
-        if gain_range is not None:
-            y = apply_gain_range(y, *gain_range)
+        if gain is not None:
+            y = apply_gain_range(y, *gain)
         return pad_end(y, n)
+
+
+def own_gain(y, gain):
+    """The gain range an utterance is normalised with: ``gain`` if a range (or None), else the
+    utterance's own range widened by the factor ``gain``."""
+    if not isinstance(gain, float):
+        return gain
+    own = gain_range([y])
+    return own if gain == 1.0 else _widen(own, gain)
+
+
+def _extremes(y):
+    return gain_range([y])
+
+
+def _combine(ranges):
+    """The range of several utterances from each one's range."""
+    return (min(low for low, _ in ranges), max(high for _, high in ranges))
