@@ -16,7 +16,7 @@ from ._version import __version__
 
 DATA_ENV = "SKLEARN_SER_DATA"
 # choices of a run, not of the model: on while the CLI trains, back to their defaults in the saved file
-RUN_OPTIONS = ("progress", "n_jobs")
+RUN_OPTIONS = ("progress", "n_jobs", "memory")
 
 
 class UsageError(Exception):
@@ -97,13 +97,14 @@ def _default(estimator, name):
 
 
 def _reset_run_options(model):
-    """Put the run's ``progress`` and ``n_jobs`` back to each estimator's default, so the code that
-    loads the saved model gets neither progress bars nor every core unasked."""
+    """Put the run's ``progress``, ``n_jobs`` and ``memory`` back to each estimator's default, so the
+    code that loads the saved model gets neither progress bars, every core, nor the trainer's cache
+    folder unasked."""
     for name in RUN_OPTIONS:
         _set_everywhere(model, name)
 
 
-def _build(system, settings, n_jobs, progress):
+def _build(system, settings, n_jobs, progress, cache=None):
     """The model of ``system`` with the ``--set`` ``settings``: any estimator the recipe returns
     (a Pipeline, a fusion of Pipelines, ...)."""
     from .recipes import get_system, parse_settings
@@ -114,6 +115,12 @@ def _build(system, settings, n_jobs, progress):
         raise UsageError(exc) from exc
     if progress:  # progress bars on every step that offers one
         _set_everywhere(model, "progress", True)
+    if cache is not None:  # the feature steps only: a Pipeline's own memory caches fitted steps
+        from .features.base import UtteranceTransformer
+
+        for step in _estimators_in(model):
+            if isinstance(step, UtteranceTransformer):
+                step.set_params(memory=str(cache))
     return model
 
 
@@ -128,7 +135,7 @@ def _prepare(args):
             make_cv(args.cv)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-    model = _build(args.system, args.set, args.n_jobs, not args.quiet)
+    model = _build(args.system, args.set, args.n_jobs, not args.quiet, getattr(args, "cache", None))
     corpus = _load_data(args.corpus, data, args.seed)
     return (model, corpus, *_target(corpus, args))
 
@@ -376,6 +383,10 @@ def build_parser():
         p.add_argument("--scheduler", metavar="ADDRESS",
                        help="run the parallel work on a Dask cluster (e.g. tcp://10.0.0.5:8786; "
                             "needs the dask extra): features per utterance, folds")
+        p.add_argument("--cache", type=Path, metavar="DIR",
+                       help="cache each utterance's features in DIR (on storage every Dask worker sees): "
+                            "later runs and other systems with the same features read them from there, "
+                            "and an evaluation holds one fold's features in memory, not the corpus's")
         p.add_argument("--seed", type=int, default=0)
         p.add_argument("--quiet", action="store_true", help="no progress bars")
         p.add_argument("--target", default="label", choices=("label", "arousal", "valence", "dominance"),

@@ -483,3 +483,21 @@ def test_predict_flags_outliers_per_file_and_can_refuse_them(tmp_path, small_cor
     assert [line.split("\t")[2] for line in table[1:]] == ["no", "yes"]
     assert main(["predict", str(tmp_path / "m.model"), str(speech), str(tone), "--on-outlier", "raise"]) == 2
     assert "tone.wav" in _one_line_error(capsys)
+
+
+def test_a_feature_cache_gives_the_same_report_and_stays_out_of_the_saved_model(tmp_path, capsys):
+    cache = tmp_path / "cache"
+    runs = []
+    for name in ("first", "second"):  # the second reads every utterance's features from the cache
+        assert main(["evaluate", "baseline", "--quiet", "--n-jobs", "1", "--cv", "kfold:2", "--cache", str(cache),
+                     "--out", str(tmp_path / name)]) == 0
+        runs.append(json.loads((tmp_path / name / "report.json").read_text()))
+    assert main(["evaluate", "baseline", "--quiet", "--n-jobs", "1", "--cv", "kfold:2",
+                 "--out", str(tmp_path / "uncached")]) == 0
+    uncached = json.loads((tmp_path / "uncached" / "report.json").read_text())
+    assert runs[0]["confusion"] == runs[1]["confusion"] == uncached["confusion"]
+    assert any(cache.rglob("output.pkl"))  # features were cached there
+    assert main(["train", "baseline", "--quiet", "--n-jobs", "1", "--cache", str(cache),
+                 "--model", str(tmp_path / "m.model")]) == 0
+    model = sklearn_ser.load(tmp_path / "m.model")
+    assert model.named_steps["features"].memory is None  # the trainer's folder is not the user's

@@ -12,9 +12,14 @@ from __future__ import annotations
 
 import warnings
 from collections import Counter
+from functools import lru_cache
+from pathlib import Path
 
+import joblib
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
+
+from .._parallel import map_utterances
 
 from ..audio import _UtteranceTransformerBase, as_utterances, check_no_missing
 from .domain import domain_column, domains_of, warn_domain_fallback
@@ -23,6 +28,15 @@ from .speaker import (
     known_speakers, require_speakers, rows_of, spoken_rows, statistics_plan, warn_fallback,
     zscore_stats,
 )
+
+
+@lru_cache(maxsize=1)
+def feature_code_version():
+    """A hash of the code that reads audio and computes features: an edit to it (a fix, a new
+    release) is a new version, and cached features of the old one are not reused."""
+    package = Path(__file__).resolve().parent.parent
+    files = [package / "audio.py", *sorted((package / "features").rglob("*.py"))]
+    return joblib.hash([f.read_bytes() for f in files])
 
 
 def no_plan(n):
@@ -83,6 +97,19 @@ class UtteranceTransformer(_UtteranceTransformerBase):
 
     def _compute(self, X, plan):
         raise NotImplementedError
+
+    def _map(self, func, sources, ids, desc=None, extras=None, cached=True):
+        """``func`` over the utterances ``sources``, each decoded in its task, in parallel
+        (``n_jobs``), and through the per-utterance cache of ``memory`` when ``cached``."""
+        return map_utterances(func, sources, ids, n_jobs=self.n_jobs, progress=bool(desc) and self.progress,
+                              desc=desc, sr=self.sr, extras=extras, memory=getattr(self, "memory", None),
+                              key=(self._cache_key(), getattr(func, "__name__", None)) if cached else None)
+
+    def _cache_key(self):
+        """What an utterance's cached output depends on besides its audio: this class, the
+        parameters that change the output, and the code that computes it."""
+        params = {k: v for k, v in self.get_params(deep=False).items() if k not in ("n_jobs", "progress", "memory")}
+        return (type(self).__module__, type(self).__qualname__, feature_code_version(), joblib.hash(params))
 
     def _min_utterances(self):
         return check_min_utterances(getattr(self, "min_utterances", 2))

@@ -42,7 +42,7 @@ class BroadFunctionals(_UtteranceFunctionals):
 
     Parameters
     ----------
-    sr, speaker_norm, min_utterances, n_jobs, progress, domain_norm
+    sr, speaker_norm, min_utterances, n_jobs, progress, domain_norm, memory
         As in :class:`~sklearn_ser.features.LLDFunctionals`.
 
     Examples

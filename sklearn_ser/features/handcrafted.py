@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._parallel import map_utterances
 from ..audio import DEFAULT_SR, checked_sources
 from .base import UtteranceTransformer
 from .functionals import functional_names, functionals
@@ -18,11 +17,12 @@ class _UtteranceFunctionals(UtteranceTransformer):
     desc = "functionals"
 
     def __init__(self, sr=DEFAULT_SR, speaker_norm=False, min_utterances=MIN_UTTERANCES, n_jobs=None,
-                 progress=False, domain_norm=False):
+                 progress=False, domain_norm=False, memory=None):
         self.sr = sr
         self.speaker_norm = speaker_norm
         self.min_utterances = min_utterances
         self.n_jobs = n_jobs
+        self.memory = memory
         self.progress = progress
         self.domain_norm = domain_norm
 
@@ -35,8 +35,7 @@ class _UtteranceFunctionals(UtteranceTransformer):
     def _compute(self, X, plan):
         sources, _, utts = checked_sources(X, sr=self.sr)
         self._before_extraction()
-        rows = map_utterances(self._utterance_features, sources, utts.ids, n_jobs=self.n_jobs,
-                              progress=self.progress, desc=self.desc, sr=self.sr)
+        rows = self._map(self._utterance_features, sources, utts.ids, desc=self.desc)
         return np.vstack(rows), {}
 
 
@@ -64,6 +63,11 @@ class LLDFunctionals(_UtteranceFunctionals):
         Utterances processed in parallel through :class:`joblib.Parallel`.
     progress : bool, default=False
         Show a progress bar.
+    memory : str or joblib.Memory, default=None
+        A folder (on storage every worker sees, for a cluster) where each utterance's functionals
+        (before any z-scoring) are cached, keyed by this transformer's parameters and the file's
+        path, size and modification time (a waveform's content): folds, grid points and later runs
+        compute an utterance once.
     domain_norm : bool, default=False
         Z-score the features of each recording domain (the ``domain`` column of a DataFrame X, else
         its ``corpus`` column, else all utterances of the call as one domain) with that domain's own

@@ -56,6 +56,8 @@ class OpenSmileFunctionals(_UtteranceFunctionals):
     domain_norm : bool, default=False
         As in :class:`~sklearn_ser.features.LLDFunctionals`.
     progress : bool, default=False
+    memory : str or joblib.Memory, default=None
+        As in :class:`~sklearn_ser.features.LLDFunctionals`.
         Show a progress bar.
 
     Examples
@@ -68,8 +70,8 @@ class OpenSmileFunctionals(_UtteranceFunctionals):
     desc = "openSMILE functionals"
 
     def __init__(self, feature_set="eGeMAPSv02", sr=DEFAULT_SR, speaker_norm=False,
-                 min_utterances=MIN_UTTERANCES, n_jobs=None, domain_norm=False, progress=False):
-        super().__init__(sr, speaker_norm, min_utterances, n_jobs, progress, domain_norm)
+                 min_utterances=MIN_UTTERANCES, n_jobs=None, domain_norm=False, progress=False, memory=None):
+        super().__init__(sr, speaker_norm, min_utterances, n_jobs, progress, domain_norm, memory=memory)
         self.feature_set = feature_set
 
     def fit(self, X, y=None):

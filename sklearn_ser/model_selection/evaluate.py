@@ -59,6 +59,31 @@ def _stateless_prefix(estimator):
     return n
 
 
+#: utterances whose features are computed at a time when a cache is filled: the memory held
+#: stays that of one block's features, whatever the corpus's size
+CACHE_BLOCK = 1024
+
+
+def _caches_utterances(prefix):
+    """Whether every step of ``prefix`` keeps each utterance's output in a disk cache (``memory``)."""
+    steps = [step for _, step in prefix.steps if step not in (None, "passthrough")]
+    return bool(steps) and all(getattr(step, "memory", None) is not None and hasattr(step, "_cache_key")
+                               for step in steps)
+
+
+def _fill_cache(prefix, X, groups, block):
+    """Run the caching steps ``prefix`` over X a block of utterances at a time, keeping nothing:
+    afterwards each fold reads its utterances' features from the cache, in bounded memory. A block
+    holds whole speakers, as a fold does, so that per-speaker gain finds the same range then."""
+    order = np.argsort(groups.astype(str), kind="stable")
+    starts = [0]
+    for i in range(1, len(order)):
+        if i - starts[-1] >= block and groups[order[i]] != groups[order[i - 1]]:
+            starts.append(i)
+    for begin, end in zip(starts, [*starts[1:], len(order)]):
+        prefix.transform(take_utterances(X, np.sort(order[begin:end])))
+
+
 def _utterance_ids(X):
     """The audio layer's names of X's utterances (paths, DataFrame rows), or None for features."""
     try:
@@ -232,7 +257,11 @@ def evaluate(estimator, X, y, groups=None, cv="loso", n_jobs=None, precompute=Tr
     precompute : bool, default=True
         Run the leading stateless steps of a Pipeline (tag ``requires_fit=False``, e.g. feature
         extraction) once on all of X instead of once per fold. Their output for an utterance
-        does not depend on the training data, so the results are the same.
+        does not depend on the training data, so the results are the same. When those steps cache
+        each utterance's output on disk (their ``memory``), they run over X a block of
+        :data:`CACHE_BLOCK` utterances at a time, keeping nothing in memory, and each fold carries
+        its utterances (paths) and reads their features from the cache: a corpus whose features
+        exceed the memory is evaluated in the memory of one fold's training features.
     progress : bool, default=False
     random_state : int, optional
         Shuffles speaker k-folds.
@@ -288,9 +317,14 @@ def evaluate(estimator, X, y, groups=None, cv="loso", n_jobs=None, precompute=Tr
     model = estimator
     if n_pre:
         start = time.perf_counter()
-        X = Pipeline(estimator.steps[:n_pre]).transform(X)
+        prefix = Pipeline(estimator.steps[:n_pre])
+        if _caches_utterances(prefix):  # features to the disk cache, a block at a time; the folds
+            _fill_cache(prefix, X, groups, CACHE_BLOCK)  # carry utterances and read their features from the cache
+            n_pre = 0
+        else:
+            X = prefix.transform(X)
+            model = Pipeline(estimator.steps[n_pre:])
         info["precompute_seconds"] = round(time.perf_counter() - start, 3)
-        model = Pipeline(estimator.steps[n_pre:])
     jobs = (delayed(_fit_predict)(_Fold(model, X, y, groups, train, test, return_estimators)) for train, test in splits)
     results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
     if progress:

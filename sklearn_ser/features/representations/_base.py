@@ -9,7 +9,6 @@ from functools import lru_cache
 import librosa
 import numpy as np
 
-from ..._parallel import map_utterances
 from ...audio import checked_sources
 from ...exceptions import InvalidUtteranceError
 from ..base import UtteranceTransformer
@@ -64,8 +63,7 @@ class _Representation(UtteranceTransformer):
         extras, gains = self._extras(sources, utts.ids, plan)
         # one utterance at a time, decoded in its task: its frames stay in cache (batching
         # utterances was slower), and no corpus's audio is held or shipped at once
-        rows = map_utterances(self._one, sources, utts.ids, n_jobs=self.n_jobs, progress=self.progress,
-                              desc=type(self).__name__, sr=self.sr, extras=extras)
+        rows = self._map(self._one, sources, utts.ids, desc=type(self).__name__, extras=extras)
         return (ragged(rows) if self._ragged else np.stack(rows)), gains
 
 
@@ -99,8 +97,7 @@ class _GainNormalised(_Representation):
         if self.gain_norm == "utterance":
             return [1.0] * len(sources), {}
         own = [i for i, (kind, _) in enumerate(plan) if kind == OWN]
-        extremes = dict(zip(own, map_utterances(_extremes, [sources[i] for i in own], [ids[i] for i in own],
-                                                n_jobs=self.n_jobs, sr=self.sr)))
+        extremes = dict(zip(own, self._map(_extremes, [sources[i] for i in own], [ids[i] for i in own])))
         gains = {s: _combine([extremes[i] for i in rows]) for s, rows in rows_of(plan, OWN).items()}
         if getattr(self, "_learning", False):  # fit: how much wider a speaker's range is than one utterance's
             ratios = [_span(gains[plan[i][1]]) / _span(extremes[i]) for i in own if _span(extremes[i]) > 0]

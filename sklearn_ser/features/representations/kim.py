@@ -48,7 +48,7 @@ class KimSpectrogramVolumes(_GainNormalised):
         training speaker, learned at fit (with a warning).
     min_utterances : int, default=10
         Utterances of a speaker in one call before its own statistics are used.
-    n_jobs, progress, max_output_mb : see :class:`~sklearn_ser.features.LatifLogMelSegments`
+    n_jobs, progress, max_output_mb, memory : see :class:`~sklearn_ser.features.LatifLogMelSegments`
 
     Examples
     --------
@@ -63,7 +63,7 @@ class KimSpectrogramVolumes(_GainNormalised):
 
     def __init__(self, sr=DEFAULT_SR, duration_s=2.0, n_fft=512, win_length=512, hop_length=320,
                  n_bins=256, n_steps=10, gain_norm="speaker", segment_hop_s=None, speaker_norm=False,
-                 min_utterances=MIN_UTTERANCES, n_jobs=None, progress=False, max_output_mb=256):
+                 min_utterances=MIN_UTTERANCES, n_jobs=None, progress=False, max_output_mb=256, memory=None):
         self.sr = sr
         self.duration_s = duration_s
         self.n_fft = n_fft
@@ -76,6 +76,7 @@ class KimSpectrogramVolumes(_GainNormalised):
         self.speaker_norm = speaker_norm
         self.min_utterances = min_utterances
         self.n_jobs = n_jobs
+        self.memory = memory
         self.progress = progress
         self.max_output_mb = max_output_mb
 
@@ -136,7 +137,7 @@ class RawSubsequences(_GainNormalised):
     n_subsequences : int, default=20
     gain_norm : {"speaker", "utterance", None}, default="speaker"
     min_utterances : int, default=10
-    n_jobs, progress, max_output_mb : as in :class:`KimSpectrogramVolumes`
+    n_jobs, progress, max_output_mb, memory : as in :class:`KimSpectrogramVolumes`
 
     Examples
     --------
@@ -149,13 +150,14 @@ class RawSubsequences(_GainNormalised):
     _ragged = False
 
     def __init__(self, sr=DEFAULT_SR, duration_s=2.0, n_subsequences=20, gain_norm="speaker",
-                 min_utterances=MIN_UTTERANCES, n_jobs=None, progress=False, max_output_mb=256):
+                 min_utterances=MIN_UTTERANCES, n_jobs=None, progress=False, max_output_mb=256, memory=None):
         self.sr = sr
         self.duration_s = duration_s
         self.n_subsequences = n_subsequences
         self.gain_norm = gain_norm
         self.min_utterances = min_utterances
         self.n_jobs = n_jobs
+        self.memory = memory
         self.progress = progress
         self.max_output_mb = max_output_mb
 
@@ -179,7 +181,7 @@ class LLDContextFrames(_Representation):
     ----------
     sr : int, default=16000
     context : int, default=5
-    n_jobs, progress, max_output_mb : as in :class:`KimSpectrogramVolumes`
+    n_jobs, progress, max_output_mb, memory : as in :class:`KimSpectrogramVolumes`
 
     Examples
     --------
@@ -190,10 +192,11 @@ class LLDContextFrames(_Representation):
     (101, 160)
     """
 
-    def __init__(self, sr=DEFAULT_SR, context=5, n_jobs=None, progress=False, max_output_mb=256):
+    def __init__(self, sr=DEFAULT_SR, context=5, n_jobs=None, progress=False, max_output_mb=256, memory=None):
         self.sr = sr
         self.context = context
         self.n_jobs = n_jobs
+        self.memory = memory
         self.progress = progress
         self.max_output_mb = max_output_mb
 

@@ -26,6 +26,10 @@ class LatifLogMelSegments(_Representation):
     progress : bool, default=False
     max_output_mb : float, default=256
         Refuse (naming it) an utterance whose representation would exceed this size.
+    memory : str or joblib.Memory, default=None
+        A folder (on storage every worker sees, for a cluster) where each utterance's features are
+        cached, keyed by this transformer's parameters and the file's path, size and modification
+        time (a waveform's content): folds, grid points and later runs compute an utterance once.
 
     Examples
     --------
@@ -38,7 +42,7 @@ class LatifLogMelSegments(_Representation):
 
     def __init__(self, sr=DEFAULT_SR, n_mels=80, n_fft=512, win_length=400, hop_length=160,
                  segment_frames=10, segment_hop=10, flatten=True, n_jobs=None, progress=False,
-                 max_output_mb=256):
+                 max_output_mb=256, memory=None):
         self.sr = sr
         self.n_mels = n_mels
         self.n_fft = n_fft
@@ -48,6 +52,7 @@ class LatifLogMelSegments(_Representation):
         self.segment_hop = segment_hop
         self.flatten = flatten
         self.n_jobs = n_jobs
+        self.memory = memory
         self.progress = progress
         self.max_output_mb = max_output_mb
 

@@ -19,7 +19,7 @@ class WieserRawWindows(_Representation):
     ----------
     sr : int, default=16000
     window_s, min_last_s : float, default=6.0, 3.0
-    n_jobs, progress, max_output_mb : as in :class:`~sklearn_ser.features.LatifLogMelSegments`
+    n_jobs, progress, max_output_mb, memory : as in :class:`~sklearn_ser.features.LatifLogMelSegments`
 
     Examples
     --------
@@ -30,11 +30,12 @@ class WieserRawWindows(_Representation):
     """
 
     def __init__(self, sr=DEFAULT_SR, window_s=6.0, min_last_s=3.0, n_jobs=None, progress=False,
-                 max_output_mb=256):
+                 max_output_mb=256, memory=None):
         self.sr = sr
         self.window_s = window_s
         self.min_last_s = min_last_s
         self.n_jobs = n_jobs
+        self.memory = memory
         self.progress = progress
         self.max_output_mb = max_output_mb
 
@@ -71,8 +72,8 @@ class WieserMFCCWindows(WieserRawWindows):
 
     def __init__(self, sr=DEFAULT_SR, window_s=6.0, min_last_s=3.0, n_mfcc=26, n_mels=40,
                  n_fft=1024, win_length=400, hop_length=160, n_jobs=None, progress=False,
-                 max_output_mb=256):
-        super().__init__(sr, window_s, min_last_s, n_jobs, progress, max_output_mb)
+                 max_output_mb=256, memory=None):
+        super().__init__(sr, window_s, min_last_s, n_jobs, progress, max_output_mb, memory=memory)
         self.n_mfcc = n_mfcc
         self.n_mels = n_mels
         self.n_fft = n_fft
@@ -123,8 +124,8 @@ class WieserWindowFunctionals(WieserRawWindows):
     N_FUNCTIONALS = 384  # the library's own set
 
     def __init__(self, sr=DEFAULT_SR, window_s=6.0, min_last_s=3.0, with_audio=False, feature_set=None,
-                 n_jobs=None, progress=False, max_output_mb=256):
-        super().__init__(sr, window_s, min_last_s, n_jobs, progress, max_output_mb)
+                 n_jobs=None, progress=False, max_output_mb=256, memory=None):
+        super().__init__(sr, window_s, min_last_s, n_jobs, progress, max_output_mb, memory=memory)
         self.with_audio = with_audio
         self.feature_set = feature_set
 

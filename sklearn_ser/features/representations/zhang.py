@@ -20,7 +20,7 @@ class ZhangRawSegments(_Representation):
     sr : int, default=22050
     segment_length, segment_hop : int, default=625, 625
     scale : float, default=256.0
-    n_jobs, progress, max_output_mb : as in :class:`~sklearn_ser.features.LatifLogMelSegments`
+    n_jobs, progress, max_output_mb, memory : as in :class:`~sklearn_ser.features.LatifLogMelSegments`
 
     Examples
     --------
@@ -31,12 +31,13 @@ class ZhangRawSegments(_Representation):
     """
 
     def __init__(self, sr=22050, segment_length=625, segment_hop=625, scale=256.0, n_jobs=None,
-                 progress=False, max_output_mb=256):
+                 progress=False, max_output_mb=256, memory=None):
         self.sr = sr
         self.segment_length = segment_length
         self.segment_hop = segment_hop
         self.scale = scale
         self.n_jobs = n_jobs
+        self.memory = memory
         self.progress = progress
         self.max_output_mb = max_output_mb
 
@@ -60,7 +61,7 @@ class ZhangMelSegments(_Representation):
     segment_frames, segment_hop : int, default=64, 32
     delta_width : int, default=9
         Window of librosa.feature.delta (Savitzky-Golay).
-    n_jobs, progress, max_output_mb : as in :class:`~sklearn_ser.features.LatifLogMelSegments`
+    n_jobs, progress, max_output_mb, memory : as in :class:`~sklearn_ser.features.LatifLogMelSegments`
 
     Examples
     --------
@@ -73,7 +74,7 @@ class ZhangMelSegments(_Representation):
 
     def __init__(self, sr=DEFAULT_SR, n_mels=64, fmin=20.0, fmax=8000.0, n_fft=512, win_length=400,
                  hop_length=160, segment_frames=64, segment_hop=32, delta_width=9, n_jobs=None,
-                 progress=False, max_output_mb=256):
+                 progress=False, max_output_mb=256, memory=None):
         self.sr = sr
         self.n_mels = n_mels
         self.fmin = fmin
@@ -85,6 +86,7 @@ class ZhangMelSegments(_Representation):
         self.segment_hop = segment_hop
         self.delta_width = delta_width
         self.n_jobs = n_jobs
+        self.memory = memory
         self.progress = progress
         self.max_output_mb = max_output_mb
 
@@ -138,9 +140,9 @@ class ZhangMelClips(ZhangMelSegments):
 
     def __init__(self, sr=DEFAULT_SR, n_mels=64, fmin=20.0, fmax=8000.0, n_fft=512, win_length=400,
                  hop_length=160, segment_frames=64, segment_hop=32, delta_width=9, clip_length=4,
-                 clip_hop=4, n_jobs=None, progress=False, max_output_mb=256):
+                 clip_hop=4, n_jobs=None, progress=False, max_output_mb=256, memory=None):
         super().__init__(sr, n_mels, fmin, fmax, n_fft, win_length, hop_length, segment_frames,
-                         segment_hop, delta_width, n_jobs, progress, max_output_mb)
+                         segment_hop, delta_width, n_jobs, progress, max_output_mb, memory=memory)
         self.clip_length = clip_length
         self.clip_hop = clip_hop
 
