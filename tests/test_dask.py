@@ -10,12 +10,14 @@ import soundfile as sf
 
 distributed = pytest.importorskip("distributed")
 from joblib import parallel_config  # noqa: E402
+from sklearn.base import clone  # noqa: E402
+from sklearn.model_selection import GridSearchCV, GroupKFold, cross_validate  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from sklearn_ser.cli import main  # noqa: E402
 from sklearn_ser.datasets import make_synthetic_corpus  # noqa: E402
 from sklearn_ser.exceptions import InvalidUtteranceError  # noqa: E402
-from sklearn_ser.features import LLDFunctionals  # noqa: E402
+from sklearn_ser.features import REPRESENTATIONS, BroadFunctionals, LLDFunctionals  # noqa: E402
 from sklearn_ser.model_selection import evaluate  # noqa: E402
 from sklearn_ser.recipes import get_system  # noqa: E402
 
@@ -96,6 +98,51 @@ def test_a_worker_killed_mid_run_is_survived_with_the_same_result(cluster, corpu
         client.wait_for_workers(2, timeout=60)  # the nanny brought the dead worker back
     assert (Path(os.environ["SER_TEST_DIE_ONCE"]) / ("fold" if step == "scale" else "features")).exists()  # one died
     np.testing.assert_array_equal(remote.y_pred, local.y_pred)
+
+
+FEATURE_STEPS = [LLDFunctionals, BroadFunctionals, *REPRESENTATIONS]
+
+
+@pytest.mark.parametrize("transformer", FEATURE_STEPS, ids=lambda t: t.__name__)
+def test_every_feature_transformer_computes_on_the_workers_what_it_does_locally(cluster, corpus, transformer):
+    X = corpus[["audio", "speaker"]].iloc[::6]  # 14 utterances, a few of each speaker
+    step = transformer(n_jobs=2)
+    if "min_utterances" in step.get_params():
+        step.set_params(min_utterances=2)  # per-speaker gain on the speakers' own range
+    local = step.fit_transform(X)
+    with distributed.Client(cluster) as client, parallel_config(backend="dask", client=client):
+        with distributed.get_task_stream(client) as tasks:
+            remote = clone(step).fit_transform(X)
+    assert tasks.data  # the utterances were computed on the cluster (joblib batches them into tasks)
+    for a, b in zip(remote, local):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("search", ["cross_validate", "grid"])
+def test_cross_validate_and_a_grid_search_on_the_cluster_score_as_locally(cluster, corpus, tmp_path, search):
+    model = get_system("baseline", n_jobs=2).set_params(features__memory=str(tmp_path))
+    X, y, groups = corpus[["audio", "speaker"]], corpus["label"], corpus["speaker"]
+
+    def run():
+        if search == "grid":
+            grid = GridSearchCV(model, {"classifier__estimator__C": [0.5, 2.0]}, cv=GroupKFold(2), n_jobs=2)
+            return grid.fit(X, y, groups=groups).cv_results_["mean_test_score"]
+        return cross_validate(model, X, y, groups=groups, cv=GroupKFold(2), n_jobs=2)["test_score"]
+
+    local = run()
+    with distributed.Client(cluster) as client, parallel_config(backend="dask", client=client):
+        remote = run()
+    np.testing.assert_array_equal(remote, local)
+
+
+def test_audio_and_folds_travel_inside_their_tasks_never_scattered(cluster, corpus, monkeypatch):
+    scattered = []
+    real = distributed.Client.scatter
+    monkeypatch.setattr(distributed.Client, "scatter",
+                        lambda self, data, *args, **kwargs: scattered.append(type(data)) or real(self, data, *args, **kwargs))
+    with distributed.Client(cluster) as client, parallel_config(backend="dask", client=client):
+        _evaluate("baseline", corpus)
+    assert scattered == []  # what Dask scatters lives on one worker and dies with it
 
 
 def test_a_bad_utterance_is_named_from_a_worker(cluster, corpus, tmp_path):
