@@ -3,8 +3,10 @@
 For each size, a synthetic corpus of that many utterances is written as WAV files (what travels to
 a worker is a path). Each system is then evaluated on it (speaker k-fold) on a fresh LocalCluster
 of ``--workers`` worker processes (one thread each), with a fresh feature cache (``memory=``: the
-features are computed, not read, and each fold reads its own from the cache). A sampler adds up
-the resident memory of this process and every process it started (the cluster's workers and
+features are computed, not read, and each fold reads its own from the cache). The workers have
+imported the library and compiled its numba kernels before the clock starts (once in a worker's
+life, not once per run), and run without Dask's eager memory trimming (``UNSET_TRIM``, as
+docs/scaling.md starts them). A sampler adds up the resident memory of this process and every process it started (the cluster's workers and
 nannies) every 50 ms: ``peak_rss_mb`` is the highest sum, ``peak_process_mb`` the highest single
 process.
 
@@ -16,8 +18,10 @@ import argparse
 import tempfile
 import threading
 import time
+import warnings
 from pathlib import Path
 
+import dask
 import numpy as np
 import pandas as pd
 import psutil
@@ -25,6 +29,7 @@ import soundfile as sf
 from distributed import Client, LocalCluster
 from joblib import parallel_config
 
+from sklearn_ser._dask import UNSET_TRIM
 from sklearn_ser.datasets import make_synthetic_corpus
 from sklearn_ser.model_selection import evaluate
 from sklearn_ser.recipes import get_system, system_settings
@@ -43,7 +48,7 @@ def write_corpus(folder, n, duration):
     speakers and classes, each unique utterance written again at other gains until there are n
     (every file differs, and generating 20 000 utterances anew would take longer than the run)."""
     unique = make_synthetic_corpus(n_speakers=N_SPEAKERS, n_per_class=UNIQUE_PER_SPEAKER_CLASS,
-                                   duration=(duration, duration), random_state=0)
+                                   duration=(duration, duration), random_state=0).sample(frac=1, random_state=0)
     rng = np.random.default_rng(0)
     rows = []
     for i in range(n):
@@ -60,11 +65,11 @@ class PeakRSS(threading.Thread):
     def __init__(self, interval=0.05):
         super().__init__(daemon=True)
         self.interval, self.total, self.single = interval, 0, 0
-        self._stop = threading.Event()
+        self._done = threading.Event()
 
     def run(self):
         me = psutil.Process()
-        while not self._stop.is_set():
+        while not self._done.is_set():
             sizes = []
             for process in [me, *me.children(recursive=True)]:
                 try:
@@ -75,13 +80,23 @@ class PeakRSS(threading.Thread):
             time.sleep(self.interval)
 
     def stop(self):
-        self._stop.set()
+        self._done.set()
         self.join()
+
+
+def warm_up():
+    """What a worker does once in its life, not once per run: import the library, compile its
+    numba kernels."""
+    from sklearn_ser.features.lld import compile_numba_kernels
+    from sklearn_ser.recipes import get_system  # noqa: F401 (torch, skorch, librosa, ...)
+
+    compile_numba_kernels()
 
 
 def measure(system, corpus, workers, cache):
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
                       memory_limit=0, env={"OMP_NUM_THREADS": "1"}) as cluster, Client(cluster) as client:
+        client.run(warm_up)
         model = get_system(system, n_jobs=workers, **SETTINGS.get(system, {}))
         model.set_params(features__memory=str(cache))
         sampler = PeakRSS()
@@ -104,6 +119,8 @@ def main():
     parser.add_argument("--duration", type=float, default=1.0, help="seconds per utterance")
     parser.add_argument("--out", type=Path, help="results root (default: benchmarks/results)")
     args = parser.parse_args()
+    warnings.simplefilter("ignore")  # synthetic audio draws outlier and convergence warnings by the hundred
+    dask.config.set(UNSET_TRIM)  # workers as docs/scaling.md starts them: without eager memory trimming
     rows = {system: [] for system in args.systems}
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.sizes:

@@ -2,6 +2,7 @@
 predictions as a local run, survives a worker killed mid-run, and the CLI reaches it by address."""
 import json
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -9,11 +10,13 @@ import pytest
 import soundfile as sf
 
 distributed = pytest.importorskip("distributed")
+import dask  # noqa: E402
 from joblib import parallel_config  # noqa: E402
 from sklearn.base import clone  # noqa: E402
 from sklearn.model_selection import GridSearchCV, GroupKFold, cross_validate  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
+from sklearn_ser._dask import TRIM_VARIABLE, UNSET_TRIM, warn_if_trimming  # noqa: E402
 from sklearn_ser.cli import main  # noqa: E402
 from sklearn_ser.datasets import make_synthetic_corpus  # noqa: E402
 from sklearn_ser.exceptions import InvalidUtteranceError  # noqa: E402
@@ -29,7 +32,7 @@ def cluster(tmp_path_factory):
     # the workers are spawned with this environment; the steps that die once find their markers there
     marker = tmp_path_factory.mktemp("dask")  # where a step that dies once leaves its marker
     os.environ["SER_TEST_DIE_ONCE"] = str(marker)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+    with dask.config.set(UNSET_TRIM), distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                                   env={"OMP_NUM_THREADS": "1", "SER_TEST_DIE_ONCE": str(marker)}) as local:
         yield local
     del os.environ["SER_TEST_DIE_ONCE"]
@@ -172,3 +175,18 @@ def test_an_unreachable_or_malformed_scheduler_is_a_one_line_error(monkeypatch, 
     monkeypatch.setattr("sklearn_ser._dask.CONNECT_TIMEOUT_S", 1)
     assert main(["evaluate", "baseline", "--quiet", "--scheduler", address]) == 2
     assert f"cannot reach the Dask scheduler at {address}" in capsys.readouterr().err
+
+
+class TrimmingWorkers:
+    """A client of a cluster whose second worker was started with Dask's default environment."""
+
+    def run(self, function, *args):
+        return {"tcp://w1": None, "tcp://w2": "65536"}
+
+
+def test_workers_that_trim_memory_eagerly_are_warned_about(cluster):
+    with pytest.warns(UserWarning, match=f"1 of the cluster's 2 worker\\(s\\) run with {TRIM_VARIABLE}"):
+        warn_if_trimming(TrimmingWorkers())
+    with distributed.Client(cluster) as client, warnings.catch_warnings():
+        warnings.simplefilter("error")  # the test cluster's workers were started without it
+        warn_if_trimming(client)
