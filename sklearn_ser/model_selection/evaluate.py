@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from joblib import parallel_config
 from sklearn import get_config
 from sklearn.base import clone
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
@@ -161,9 +163,20 @@ class _Fold:
     train: np.ndarray
     test: np.ndarray
     return_estimator: bool = False
+    parent_pid: int = field(default_factory=os.getpid)
 
 
 def _fit_predict(fold):
+    if os.getpid() == fold.parent_pid:
+        return _fit_predict_here(fold)
+    # In a worker the folds are the parallel work: what a fold maps runs in its own process, as
+    # joblib's local backends do. Under Dask each map would otherwise go back to the cluster as
+    # nested tasks (n_jobs=None means every worker there), costing more than it computes.
+    with parallel_config(backend="sequential"):
+        return _fit_predict_here(fold)
+
+
+def _fit_predict_here(fold):
     estimator, X, y, groups, train, test = fold.estimator, fold.X, fold.y, fold.groups, fold.train, fold.test
     start = time.perf_counter()
     fit_params = speaker_fit_params(estimator, groups[train])
