@@ -20,7 +20,6 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from .._parallel import map_utterances
-
 from ..audio import _UtteranceTransformerBase, as_utterances, check_no_missing
 from .domain import domain_column, domains_of, warn_domain_fallback
 from .speaker import (
@@ -98,12 +97,13 @@ class UtteranceTransformer(_UtteranceTransformerBase):
     def _compute(self, X, plan):
         raise NotImplementedError
 
-    def _map(self, func, sources, ids, desc=None, extras=None, cached=True):
+    def _map(self, func, sources, ids, desc=None, extras=None):
         """``func`` over the utterances ``sources``, each decoded in its task, in parallel
-        (``n_jobs``), and through the per-utterance cache of ``memory`` when ``cached``."""
+        (``n_jobs``), through the per-utterance cache of ``memory`` if there is one; a progress
+        bar (``progress``) when there is a ``desc``."""
         return map_utterances(func, sources, ids, n_jobs=self.n_jobs, progress=bool(desc) and self.progress,
                               desc=desc, sr=self.sr, extras=extras, memory=getattr(self, "memory", None),
-                              key=(self._cache_key(), getattr(func, "__name__", None)) if cached else None)
+                              key=(self._cache_key(), func.__name__))
 
     def _cache_key(self):
         """What an utterance's cached output depends on besides its audio: this class, the
