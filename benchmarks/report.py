@@ -681,6 +681,34 @@ def long_inputs_section(runs):
         table(["system", "minutes", "peak RSS MB", "model loaded, MB", "predict s"], rows), "", commands])
 
 
+def scaling_section(runs):
+    """Time and peak memory of an evaluation against corpus size and workers (``scaling.py``): per
+    system, size and number of workers, the latest run's row, and the speed-up of 2 workers over 1."""
+    latest = {}
+    for r in sorted((r for r in runs if r["kind"] == "scaling"), key=lambda r: (r.get("date") or "", r["id"])):
+        for row in r["rows"]:
+            latest[r["system"], row["utterances"], row["workers"]] = (row, r["command"])
+    if not latest:
+        return None
+    rows = []
+    for (system, n, workers), (row, _) in sorted(latest.items()):
+        one = latest.get((system, n, 1))
+        speedup = f"{one[0]['seconds'] / row['seconds']:.2f}" if one and workers > 1 else ""
+        rows.append([system, n, workers, f"{row['seconds']:.0f}", f"{row['extraction_seconds']:.0f}",
+                     f"{row['seconds'] - row['extraction_seconds']:.0f}", speedup, row["peak_rss_mb"],
+                     row["peak_process_mb"]])
+    commands = "; ".join(f"`{c}`" for c in sorted({c for _, c in latest.values()}))
+    return "\n".join([
+        "## Scaling", "",
+        "An evaluation (5 speaker folds) of synthetic corpora of one-second WAV files on a Dask LocalCluster of "
+        "1 or 2 worker processes of one thread, each with a fresh feature cache: wall time (features: filling "
+        "the cache; folds: the rest), the speed-up of 2 workers over 1, and the peak resident memory of all "
+        "processes together (this one, the workers, their nannies) and of the largest one "
+        "([scaling.md](scaling.md)).", "",
+        table(["system", "utterances", "workers", "seconds", "features s", "folds s", "speed-up", "peak RSS MB",
+               "largest process MB"], rows), "", commands])
+
+
 def seed_pairs(group, other):
     """Fold UA pairs of the runs of ``group`` and ``other`` with the same seed and source (the same
     script, or the same member of a ``refit_members.py`` run), matched by test speaker, by source:
@@ -831,7 +859,7 @@ def build_page(runs):
     for section in (per_class_section(groups), seed_pairs_section(groups), pairwise_section(groups),
                     speaker_adaptation_section(runs), cross_corpus_section(runs),
                     features_section(runs), novelty_section(runs), dimensional_section(runs), long_inputs_section(runs),
-                    every_run_section(groups)):
+                    scaling_section(runs), every_run_section(groups)):
         if section:
             parts += ["", section]
     return "\n".join(parts) + "\n"

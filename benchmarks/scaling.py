@@ -117,6 +117,8 @@ def main():
     parser.add_argument("--sizes", nargs="+", type=int, default=[1000, 5000, 20000])
     parser.add_argument("--workers", nargs="+", type=int, default=[1, 2])
     parser.add_argument("--duration", type=float, default=1.0, help="seconds per utterance")
+    parser.add_argument("--corpus", choices=["synthetic"], default="synthetic",
+                        help="the corpus generated here (the only one: its size is the variable)")
     parser.add_argument("--out", type=Path, help="results root (default: benchmarks/results)")
     args = parser.parse_args()
     warnings.simplefilter("ignore")  # synthetic audio draws outlier and convergence warnings by the hundred

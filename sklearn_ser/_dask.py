@@ -18,15 +18,27 @@ TRIM_VARIABLE = "MALLOC_TRIM_THRESHOLD_"
 UNSET_TRIM = {f"distributed.nanny.pre-spawn-environ.{TRIM_VARIABLE}": None}
 
 
-def warn_if_trimming(client):
+def trim_threshold_at_start():
+    """This process's :data:`TRIM_VARIABLE` as glibc read it when the process started (Linux:
+    ``/proc/self/environ``; a Dask worker may drop it from ``os.environ`` afterwards), or None."""
+    try:
+        with open("/proc/self/environ", "rb") as f:
+            start = dict(item.split(b"=", 1) for item in f.read().split(b"\0") if b"=" in item)
+    except OSError:  # not Linux: what Python sees
+        return os.environ.get(TRIM_VARIABLE)
+    value = start.get(TRIM_VARIABLE.encode())
+    return None if value is None else value.decode()
+
+
+def warn_if_trimming(client, stacklevel=2):
     """Warn when the cluster's workers run with :data:`TRIM_VARIABLE` set (Dask's default)."""
-    values = client.run(os.environ.get, TRIM_VARIABLE)
+    values = client.run(trim_threshold_at_start)
     trimming = sorted(worker for worker, value in values.items() if value is not None)
     if trimming:
         warnings.warn(f"{len(trimming)} of the cluster's {len(values)} worker(s) run with {TRIM_VARIABLE} set "
                       "(Dask's default), which makes feature extraction about twice as slow; start the workers "
                       f"with the Dask setting {next(iter(UNSET_TRIM))}: null (docs/scaling.md)",
-                      UserWarning, stacklevel=3)
+                      UserWarning, stacklevel=stacklevel)
 
 
 class SchedulerError(RuntimeError):
@@ -52,5 +64,5 @@ def dask_backend(scheduler):
     except (OSError, ValueError, TypeError) as exc:  # none answers (OSError, TimeoutError) or a malformed address
         raise SchedulerError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
     with client, parallel_config(backend="dask", client=client):
-        warn_if_trimming(client)
+        warn_if_trimming(client, stacklevel=4)  # the caller's `with`, past contextlib
         yield

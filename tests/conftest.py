@@ -50,6 +50,15 @@ def small_corpus():
 SR = 16000
 
 
+def as_wav_files(corpus, root):
+    """``corpus`` (a synthetic one) with its waveforms written as float WAV files under ``root``,
+    the ``audio`` column holding their paths."""
+    paths = [str(root / f"u{i:02d}.wav") for i in range(len(corpus))]
+    for path, wave in zip(paths, corpus["audio"]):
+        sf.write(path, wave, SR, subtype="FLOAT")
+    return corpus.assign(audio=paths)
+
+
 def tone(freq=200.0, seconds=1.0, sr=SR, amplitude=0.5):
     t = np.arange(int(seconds * sr)) / sr
     return (amplitude * np.sin(2 * np.pi * freq * t)).astype(np.float32)

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import soundfile as sf
 
 distributed = pytest.importorskip("distributed")
 import dask  # noqa: E402
@@ -23,6 +22,8 @@ from sklearn_ser.exceptions import InvalidUtteranceError  # noqa: E402
 from sklearn_ser.features import REPRESENTATIONS, BroadFunctionals, LLDFunctionals  # noqa: E402
 from sklearn_ser.model_selection import evaluate  # noqa: E402
 from sklearn_ser.recipes import get_system  # noqa: E402
+
+from .conftest import as_wav_files  # noqa: E402
 
 TOY_NET = {"max_epochs": 1, "module__n_hidden": 16}
 
@@ -43,10 +44,7 @@ def corpus(tmp_path_factory):
     """84 short utterances as WAV files (what travels is a path) and their manifest, train.csv."""
     root = tmp_path_factory.mktemp("corpus")
     corpus = make_synthetic_corpus(n_speakers=4, n_per_class=3, duration=(0.7, 1.0), random_state=0)
-    paths = [str(root / f"u{i:02d}.wav") for i in range(len(corpus))]
-    for path, wave in zip(paths, corpus["audio"]):
-        sf.write(path, wave, 16000, subtype="FLOAT")
-    corpus = corpus.assign(audio=paths)
+    corpus = as_wav_files(corpus, root)
     corpus[["audio", "speaker", "label"]].to_csv(root / "train.csv", index=False)
     return corpus
 

@@ -337,3 +337,20 @@ def test_cross_corpus_runs_are_a_row_per_direction_and_normalisation(tmp_path):
         ["domain", "emodb → tess", "0.600", "0.610"], ["domain", "tess → emodb", "0.400", "0.410"]]
     assert rows[2].startswith("| baseline | current settings | domain | emodb → tess | 0.600 | 0.610 | 0.700 | 0.500 |")
     assert "0.900" not in section and "Runs on other corpora" not in page
+
+
+def store_scaling(root, system, rows, date):
+    write_run("scaling", "synthetic", system, {"sizes": sorted({r[0] for r in rows})}, dict(
+        cv="kfold:5", command=f"python benchmarks/scaling.py --systems {system}", date=date,
+        rows=[dict(utterances=n, workers=w, seconds=s, extraction_seconds=s / 2, peak_rss_mb=700, peak_process_mb=400,
+                   ua=0.5) for n, w, s in rows]), root=root)
+
+
+def test_scaling_runs_give_a_row_per_size_and_workers_with_the_speed_up_of_two(tmp_path):
+    store_scaling(tmp_path, "baseline", [(1000, 1, 30.0), (1000, 2, 20.0)], "2026-12-01T10:00:00+00:00")
+    store_scaling(tmp_path, "baseline", [(1000, 2, 15.0), (5000, 2, 80.0)], "2026-12-02T10:00:00+00:00")
+    section = report.build_page(load_runs(root=tmp_path)).split("## Scaling")[1].split("\n## ")[0]
+    rows = [line.split(" | ")[1:7] for line in section.splitlines() if line.startswith("| baseline |")]
+    # the later run's 2-worker time at 1000 replaces the earlier; 5000 has no 1-worker run to compare
+    assert rows == [["1000", "1", "30", "15", "15", ""], ["1000", "2", "15", "8", "8", "2.00"],
+                    ["5000", "2", "80", "40", "40", ""]]

@@ -14,6 +14,8 @@ from sklearn.svm import SVC
 from sklearn_ser.datasets import make_synthetic_corpus
 from sklearn_ser.features import KimSpectrogramVolumes, LLDFunctionals
 
+from ..conftest import as_wav_files
+
 
 class CountingFunctionals(LLDFunctionals):
     """The baseline's features, counting the utterances they are computed for (in this process:
@@ -28,12 +30,8 @@ class CountingFunctionals(LLDFunctionals):
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    root = tmp_path_factory.mktemp("cache-corpus")
     corpus = make_synthetic_corpus(n_speakers=3, n_per_class=2, duration=(0.5, 0.7), random_state=0)
-    paths = [str(root / f"u{i:02d}.wav") for i in range(len(corpus))]
-    for path, wave in zip(paths, corpus["audio"]):
-        sf.write(path, wave, 16000, subtype="FLOAT")
-    return corpus.assign(audio=paths)
+    return as_wav_files(corpus, tmp_path_factory.mktemp("cache-corpus"))
 
 
 def _pipe(memory):
