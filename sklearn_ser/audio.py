@@ -2,8 +2,12 @@
 
 X entering a pipeline is a collection of utterances: file paths, in-memory waveforms, or a DataFrame
 with an ``audio`` column plus metadata. :func:`as_utterances` turns any of them into one list of
-sources and the metadata; :func:`load_utterances` reads and checks them all, in parallel, before any
-feature is computed, so a bad file among hundreds is named before heavy work starts.
+sources and the metadata. :func:`checked_sources` checks every file's header and every in-memory
+waveform; the feature transformers then read and check every file's samples in a first parallel
+pass (:func:`decode`, each file in its own task), before any feature is computed, so a bad file
+among thousands is named before heavy work starts, and decode each file again in the task that
+computes its features: no corpus's audio is held at once, and only paths travel to workers.
+:func:`load_utterances` reads and checks them all into memory, for those who want the waveforms.
 """
 from __future__ import annotations
 

@@ -120,7 +120,7 @@ def _build(system, settings, n_jobs, progress, cache=None):
 
         for step in _estimators_in(model):
             if isinstance(step, UtteranceTransformer):
-                step.set_params(memory=str(cache))
+                step.set_params(memory=str(Path(cache).resolve()))  # a worker elsewhere has another cwd
     return model
 
 

@@ -230,3 +230,21 @@ def test_fuzzed_files_get_named_errors_or_flagged_answers(model, tmp_path, speec
             answers.append(proba[0])
     assert all(outcomes.values()), outcomes  # the mutations reach every outcome
     assert len(np.unique(np.round(answers, 3), axis=0)) > len(answers) // 2
+
+
+@pytest.mark.parametrize("problem, samples", [("all zeros", np.zeros(SR)), ("NaN", np.full(SR, np.nan))])
+@pytest.mark.parametrize("transformer", ["LLDFunctionals", "KimSpectrogramVolumes"])
+def test_a_file_with_bad_samples_is_named_before_any_feature_is_computed(tmp_path, speech, monkeypatch,
+                                                                          transformer, problem, samples):
+    import sklearn_ser.features as features
+
+    step = getattr(features, transformer)()  # in this process, where the count is kept
+    computed = []
+    compute = type(step)._utterance_features if transformer == "LLDFunctionals" else type(step)._one
+    monkeypatch.setattr(type(step), compute.__name__, lambda self, item: computed.append(1) or compute(self, item))
+    good = [_wav(tmp_path / f"good{i}.wav", speech) for i in range(3)]
+    bad = tmp_path / "bad.wav"
+    sf.write(bad, samples.astype(np.float32), SR, subtype="FLOAT")  # a sound header: only the samples are bad
+    with pytest.raises(InvalidUtteranceError, match=f"bad.wav.*{problem}"):
+        step.fit_transform([*good, str(bad)])
+    assert computed == []  # every file was read and checked first

@@ -10,6 +10,8 @@ its speaker's statistics where they are at hand, else its domain's, else the pop
 """
 from __future__ import annotations
 
+import importlib.metadata
+import sys
 import warnings
 from collections import Counter
 from functools import lru_cache
@@ -23,19 +25,42 @@ from .._parallel import map_utterances
 from ..audio import _UtteranceTransformerBase, as_utterances, check_no_missing
 from .domain import domain_column, domains_of, warn_domain_fallback
 from .speaker import (
-    ENROLLED, FALLBACK, OWN, SpeakerProfile, apply_zscore, average_speaker, check_min_utterances,
+    ENROLLED, FALLBACK, OWN, SpeakerProfile, apply_zscore, average_speaker, check_min_utterances, gain_range,
     known_speakers, require_speakers, rows_of, spoken_rows, statistics_plan, warn_fallback,
     zscore_stats,
 )
 
 
-@lru_cache(maxsize=1)
-def feature_code_version():
-    """A hash of the code that reads audio and computes features: an edit to it (a fix, a new
-    release) is a new version, and cached features of the old one are not reused."""
+#: libraries whose version changes what a feature transformer computes
+FEATURE_DEPENDENCIES = ("numpy", "scipy", "librosa", "soundfile", "soxr", "numba", "opensmile")
+#: parameters that change no utterance's own output (only the z-scoring after it, the speaker
+#: plan, whose outcome is an utterance's extra, a size limit, or how the work is run)
+NOT_IN_CACHE_KEY = ("n_jobs", "progress", "memory", "speaker_norm", "domain_norm", "min_utterances", "max_output_mb")
+
+
+@lru_cache(maxsize=None)
+def feature_code_version(module=None):
+    """A hash of the code that reads audio and computes features (this package's, the module
+    ``module`` a subclass lives in, and the versions of :data:`FEATURE_DEPENDENCIES`): a fix, a new
+    release or an upgraded library is a new version, and cached features of the old one are not
+    reused."""
     package = Path(__file__).resolve().parent.parent
     files = [package / "audio.py", *sorted((package / "features").rglob("*.py"))]
-    return joblib.hash([f.read_bytes() for f in files])
+    source = getattr(sys.modules.get(module), "__file__", None)
+    if source and Path(source).resolve() not in files:
+        files.append(Path(source).resolve())
+    versions = {}
+    for name in FEATURE_DEPENDENCIES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    return joblib.hash([[f.read_bytes() for f in files], versions])
+
+
+def sample_range(y):
+    """(lowest, highest) sample of one waveform."""
+    return gain_range([y])
 
 
 def no_plan(n):
@@ -105,11 +130,23 @@ class UtteranceTransformer(_UtteranceTransformerBase):
                               desc=desc, sr=self.sr, extras=extras, memory=getattr(self, "memory", None),
                               key=(self._cache_key(), func.__name__))
 
+    def _read_all(self, sources, ids):
+        """Read every file among ``sources`` (in parallel, each in its own task) and check its
+        samples, before any feature is computed: a silent, NaN or undecodable file among
+        thousands is named first. Returns each utterance's sample range (None for an in-memory
+        waveform, which was checked on arrival), for gain normalisation."""
+        files = [i for i, source in enumerate(sources) if isinstance(source, str)]
+        ranges = [None] * len(sources)
+        for i, extremes in zip(files, self._map(sample_range, [sources[i] for i in files], [ids[i] for i in files])):
+            ranges[i] = extremes
+        return ranges
+
     def _cache_key(self):
         """What an utterance's cached output depends on besides its audio: this class, the
         parameters that change the output, and the code that computes it."""
-        params = {k: v for k, v in self.get_params(deep=False).items() if k not in ("n_jobs", "progress", "memory")}
-        return (type(self).__module__, type(self).__qualname__, feature_code_version(), joblib.hash(params))
+        params = {k: v for k, v in self.get_params(deep=False).items() if k not in NOT_IN_CACHE_KEY}
+        return (type(self).__module__, type(self).__qualname__, feature_code_version(type(self).__module__),
+                joblib.hash(params))
 
     def _min_utterances(self):
         return check_min_utterances(getattr(self, "min_utterances", 2))

@@ -34,6 +34,7 @@ class _UtteranceFunctionals(UtteranceTransformer):
 
     def _compute(self, X, plan):
         sources, _, utts = checked_sources(X, sr=self.sr)
+        self._read_all(sources, utts.ids)
         self._before_extraction()
         rows = self._map(self._utterance_features, sources, utts.ids, desc=self.desc)
         return np.vstack(rows), {}

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,15 +162,26 @@ class _Fold:
     train: np.ndarray
     test: np.ndarray
     return_estimator: bool = False
-    parent_pid: int = field(default_factory=os.getpid)
+
+
+def _in_dask_worker():
+    try:
+        from distributed import get_worker
+    except ImportError:
+        return False
+    try:
+        get_worker()
+    except ValueError:  # not in a worker
+        return False
+    return True
 
 
 def _fit_predict(fold):
-    if os.getpid() == fold.parent_pid:
+    if not _in_dask_worker():
         return _fit_predict_here(fold)
-    # In a worker the folds are the parallel work: what a fold maps runs in its own process, as
-    # joblib's local backends do. Under Dask each map would otherwise go back to the cluster as
-    # nested tasks (n_jobs=None means every worker there), costing more than it computes.
+    # On a Dask worker the folds are the parallel work: what a fold maps runs there. joblib would
+    # otherwise send each of its maps back to the cluster as nested tasks (n_jobs=None meaning
+    # every worker), costing more than it computes.
     with parallel_config(backend="sequential"):
         return _fit_predict_here(fold)
 

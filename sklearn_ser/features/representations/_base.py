@@ -11,7 +11,7 @@ import numpy as np
 
 from ...audio import checked_sources
 from ...exceptions import InvalidUtteranceError
-from ..base import UtteranceTransformer
+from ..base import UtteranceTransformer, sample_range
 from ..segments import ragged
 from ..speaker import ENROLLED, OWN, apply_gain_range, gain_range, rows_of
 from ..spectral import AMIN, pad_end
@@ -44,9 +44,10 @@ class _Representation(UtteranceTransformer):
     def _one(self, item):
         raise NotImplementedError
 
-    def _extras(self, sources, ids, plan):
+    def _extras(self, sources, ranges, plan):
         """What :meth:`_one` receives beside each waveform (None: the waveform alone), and the gain
-        range of each speaker planned ``OWN`` (none by default)."""
+        range of each speaker planned ``OWN`` (none by default), from each utterance's sample range
+        (None for an in-memory waveform: :meth:`_read_all`)."""
         return None, {}
 
     def _compute(self, X, plan):
@@ -60,7 +61,7 @@ class _Representation(UtteranceTransformer):
                     f"{type(self).__name__} features, above max_output_mb={self.max_output_mb}; "
                     "cut long recordings into utterances first",
                 )
-        extras, gains = self._extras(sources, utts.ids, plan)
+        extras, gains = self._extras(sources, self._read_all(sources, utts.ids), plan)
         # one utterance at a time, decoded in its task: its frames stay in cache (batching
         # utterances was slower), and no corpus's audio is held or shipped at once
         rows = self._map(self._one, sources, utts.ids, desc=type(self).__name__, extras=extras)
@@ -86,10 +87,10 @@ class _GainNormalised(_Representation):
     ratio of a training speaker's range to its utterances' (``gain_widening_``), so that a lone
     utterance lands on the scale of the training speakers."""
 
-    def _extras(self, sources, ids, plan):
+    def _extras(self, sources, ranges, plan):
         """Each utterance's gain: a range (low, high), or a factor to widen its own range by (its own
         range is found in its task); with per-speaker gain, the speakers planned ``OWN`` take the
-        range of all their utterances, found in a first pass that keeps only each one's extremes."""
+        range of all their utterances, from the first pass that read every file (``ranges``)."""
         if self.gain_norm not in ("speaker", "utterance", None):
             raise ValueError(f"gain_norm must be 'speaker', 'utterance' or None, got {self.gain_norm!r}")
         if self.gain_norm is None:
@@ -97,7 +98,7 @@ class _GainNormalised(_Representation):
         if self.gain_norm == "utterance":
             return [1.0] * len(sources), {}
         own = [i for i, (kind, _) in enumerate(plan) if kind == OWN]
-        extremes = dict(zip(own, self._map(_extremes, [sources[i] for i in own], [ids[i] for i in own])))
+        extremes = {i: sample_range(sources[i]) if ranges[i] is None else ranges[i] for i in own}
         gains = {s: _combine([extremes[i] for i in rows]) for s, rows in rows_of(plan, OWN).items()}
         if getattr(self, "_learning", False):  # fit: how much wider a speaker's range is than one utterance's
             ratios = [_span(gains[plan[i][1]]) / _span(extremes[i]) for i in own if _span(extremes[i]) > 0]
@@ -125,10 +126,6 @@ def own_gain(y, gain):
         return gain
     own = gain_range([y])
     return own if gain == 1.0 else _widen(own, gain)
-
-
-def _extremes(y):
-    return gain_range([y])
 
 
 def _combine(ranges):

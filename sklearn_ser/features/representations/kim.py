@@ -203,7 +203,7 @@ class LLDContextFrames(_Representation):
     def output_shape(self, n_samples):
         return (1 + n_samples // 160, 32 * self.context)
 
-    def _extras(self, sources, ids, plan):
+    def _extras(self, sources, ranges, plan):
         compile_numba_kernels()  # before workers start (see its docstring)
         return None, {}
 
