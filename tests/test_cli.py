@@ -501,3 +501,11 @@ def test_a_feature_cache_gives_the_same_report_and_stays_out_of_the_saved_model(
                  "--model", str(tmp_path / "m.model")]) == 0
     model = sklearn_ser.load(tmp_path / "m.model")
     assert model.named_steps["features"].memory is None  # the trainer's folder is not the user's
+
+
+def test_a_relative_cache_folder_reaches_the_workers_as_an_absolute_path(tmp_path, monkeypatch):
+    from sklearn_ser.cli import _build
+
+    monkeypatch.chdir(tmp_path)
+    model = _build("baseline", [], 1, False, Path("cache"))
+    assert model.named_steps["features"].memory == str(tmp_path / "cache")  # a worker has another cwd

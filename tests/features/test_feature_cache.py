@@ -99,3 +99,13 @@ def test_evaluate_fills_the_cache_once_and_its_folds_read_it(corpus, tmp_path, m
     calls, report = _calls(lambda: evaluate(_pipe(str(tmp_path / "cache")), X, y, cv="kfold:3"))
     assert calls == len(X)  # blocks of whole speakers fill it; the three folds only read it
     np.testing.assert_array_equal(report.y_pred, expected.y_pred)
+
+
+def test_steps_that_differ_only_after_each_utterance_share_its_entries(corpus, tmp_path):
+    X = corpus[["audio", "speaker"]]
+    memory = str(tmp_path / "cache")
+    first, _ = _calls(lambda: CountingFunctionals(memory=memory).fit_transform(X))
+    normalised = CountingFunctionals(speaker_norm=True, min_utterances=2, memory=memory)
+    again, out = _calls(lambda: normalised.fit_transform(X))  # z-scoring comes after the cache
+    assert (first, again) == (len(X), 0)
+    np.testing.assert_array_equal(out, LLDFunctionals(speaker_norm=True, min_utterances=2).fit_transform(X))
