@@ -1,6 +1,7 @@
 """Fan-out over utterances through joblib (DESIGN §4: no fixed backend, no private pool)."""
 from __future__ import annotations
 
+import contextlib
 import os
 
 import joblib
@@ -9,7 +10,7 @@ from sklearn.utils.validation import check_memory
 from threadpoolctl import ThreadpoolController
 from tqdm.auto import tqdm
 
-from .audio import decode
+from .audio import _is_path, decode
 from .exceptions import InvalidUtteranceError
 
 _THREADPOOLS = ThreadpoolController()
@@ -17,12 +18,12 @@ _THREADPOOLS = ThreadpoolController()
 
 def _call(func, source, extra, utterance_id, sr, parent_pid, cached=None, key=None):
     try:
-        if cached is not None:  # the cache's own hash covers key, source_key and extra only
+        # in-process backends: limited once around the whole map
+        with contextlib.nullcontext() if os.getpid() == parent_pid else _THREADPOOLS.limit(limits=1):
+            if cached is None:
+                return _apply(func, source, extra, utterance_id, sr)
+            # the cache's own hash covers key, source_key and extra only
             return cached(key, source_key(source), extra, func=func, source=source, utterance_id=utterance_id, sr=sr)
-        if os.getpid() == parent_pid:  # in-process backends: limited once around the whole map
-            return _apply(func, source, extra, utterance_id, sr)
-        with _THREADPOOLS.limit(limits=1):
-            return _apply(func, source, extra, utterance_id, sr)
     except InvalidUtteranceError:
         raise
     except Exception as exc:  # name the utterance whatever went wrong inside the feature code
@@ -32,14 +33,13 @@ def _call(func, source, extra, utterance_id, sr, parent_pid, cached=None, key=No
 def _extract(key, source_key, extra, *, func, source, utterance_id, sr):
     """What joblib.Memory caches: one utterance's output, hashed by ``key`` (what computes it),
     ``source_key`` (what it is computed from) and ``extra``."""
-    with _THREADPOOLS.limit(limits=1):
-        return _apply(func, source, extra, utterance_id, sr)
+    return _apply(func, source, extra, utterance_id, sr)
 
 
 def source_key(source):
     """What identifies an utterance's audio in the cache: a file's absolute path, size and
     modification time (a rewritten file is computed again), or a waveform's content hash."""
-    if isinstance(source, (str, os.PathLike)):
+    if _is_path(source):
         stat = os.stat(source)
         return (os.path.abspath(source), stat.st_size, stat.st_mtime_ns)
     return ("waveform", joblib.hash(source))

@@ -22,7 +22,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from .._parallel import map_utterances
-from ..audio import _UtteranceTransformerBase, as_utterances, check_no_missing
+from ..audio import _UtteranceTransformerBase, _is_path, as_utterances, check_no_missing
 from .domain import domain_column, domains_of, warn_domain_fallback
 from .speaker import (
     ENROLLED, FALLBACK, OWN, SpeakerProfile, apply_zscore, average_speaker, check_min_utterances, gain_range,
@@ -135,7 +135,7 @@ class UtteranceTransformer(_UtteranceTransformerBase):
         samples, before any feature is computed: a silent, NaN or undecodable file among
         thousands is named first. Returns each utterance's sample range (None for an in-memory
         waveform, which was checked on arrival), for gain normalisation."""
-        files = [i for i, source in enumerate(sources) if isinstance(source, str)]
+        files = [i for i, source in enumerate(sources) if _is_path(source)]
         ranges = [None] * len(sources)
         for i, extremes in zip(files, self._map(sample_range, [sources[i] for i in files], [ids[i] for i in files])):
             ranges[i] = extremes

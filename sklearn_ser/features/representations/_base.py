@@ -13,7 +13,7 @@ from ...audio import checked_sources
 from ...exceptions import InvalidUtteranceError
 from ..base import UtteranceTransformer, sample_range
 from ..segments import ragged
-from ..speaker import ENROLLED, OWN, apply_gain_range, gain_range, rows_of
+from ..speaker import ENROLLED, OWN, apply_gain_range, rows_of
 from ..spectral import AMIN, pad_end
 
 
@@ -88,44 +88,34 @@ class _GainNormalised(_Representation):
     utterance lands on the scale of the training speakers."""
 
     def _extras(self, sources, ranges, plan):
-        """Each utterance's gain: a range (low, high), or a factor to widen its own range by (its own
-        range is found in its task); with per-speaker gain, the speakers planned ``OWN`` take the
-        range of all their utterances, from the first pass that read every file (``ranges``)."""
+        """Each utterance's gain range (low, high), or None: its own range, or with per-speaker gain
+        its speaker's (enrolled, or over its utterances planned ``OWN``), else its own widened; the
+        ranges of files come from the first pass that read every file (``ranges``)."""
         if self.gain_norm not in ("speaker", "utterance", None):
             raise ValueError(f"gain_norm must be 'speaker', 'utterance' or None, got {self.gain_norm!r}")
         if self.gain_norm is None:
             return [None] * len(sources), {}
+        ranges = [sample_range(source) if r is None else r for source, r in zip(sources, ranges)]
         if self.gain_norm == "utterance":
-            return [1.0] * len(sources), {}
-        own = [i for i, (kind, _) in enumerate(plan) if kind == OWN]
-        extremes = {i: sample_range(sources[i]) if ranges[i] is None else ranges[i] for i in own}
-        gains = {s: _combine([extremes[i] for i in rows]) for s, rows in rows_of(plan, OWN).items()}
+            return ranges, {}
+        gains = {s: _combine([ranges[i] for i in rows]) for s, rows in rows_of(plan, OWN).items()}
         if getattr(self, "_learning", False):  # fit: how much wider a speaker's range is than one utterance's
-            ratios = [_span(gains[plan[i][1]]) / _span(extremes[i]) for i in own if _span(extremes[i]) > 0]
+            ratios = [_span(gains[s]) / _span(ranges[i]) for i, (kind, s) in enumerate(plan)
+                      if kind == OWN and _span(ranges[i]) > 0]
             self.gain_widening_ = float(np.median(ratios)) if ratios else 1.0
         widening = getattr(self, "gain_widening_", 1.0)
-        extras = [self.enrolled_[speaker].gain if kind == ENROLLED else gains[speaker] if kind == OWN else widening
-                  for kind, speaker in plan]
+        extras = [self.enrolled_[speaker].gain if kind == ENROLLED else gains[speaker] if kind == OWN
+                  else _widen(ranges[i], widening) for i, (kind, speaker) in enumerate(plan)]
         return extras, gains
 
     def _fixed_length(self, item):
         """Trim, normalise the gain (only the samples kept), then pad with silence."""
-        y, gain = item
+        y, gain_range = item
         n = int(round(self.duration_s * self.sr))
-        gain = own_gain(y, gain)  # the range of the whole utterance, though only n samples are kept
         y = y[:n]
-        if gain is not None:
-            y = apply_gain_range(y, *gain)
+        if gain_range is not None:
+            y = apply_gain_range(y, *gain_range)
         return pad_end(y, n)
-
-
-def own_gain(y, gain):
-    """The gain range an utterance is normalised with: ``gain`` if a range (or None), else the
-    utterance's own range widened by the factor ``gain``."""
-    if not isinstance(gain, float):
-        return gain
-    own = gain_range([y])
-    return own if gain == 1.0 else _widen(own, gain)
 
 
 def _combine(ranges):

@@ -11,7 +11,7 @@ from ..lld import compile_numba_kernels, frame_llds
 from ..segments import context_stack, segment_rows
 from ..speaker import MIN_UTTERANCES, apply_gain_range
 from ..spectral import log_spectrogram, n_frames_for
-from ._base import _SILENCE_DB, _GainNormalised, _Representation, own_gain
+from ._base import _SILENCE_DB, _GainNormalised, _Representation
 
 
 class KimSpectrogramVolumes(_GainNormalised):
@@ -114,10 +114,9 @@ class KimSpectrogramVolumes(_GainNormalised):
             spec = log_spectrogram(y, self.n_fft, self.hop_length, self.win_length, "hamming",
                                    self.n_bins, n_frames=self._n_frames())
             return spec.reshape(self.output_shape(len(y)))
-        y, gain = item
-        gain = own_gain(y, gain)
-        if gain is not None:
-            y = apply_gain_range(y, *gain)
+        y, gain_range = item
+        if gain_range is not None:
+            y = apply_gain_range(y, *gain_range)
         length, hop = self._n_frames(), self._hop_frames()
         n_volumes = self._n_volumes(len(y))
         # frames past the end are silence, as the zero-padding of a short utterance
