@@ -696,17 +696,19 @@ def scaling_section(runs):
         speedup = f"{one[0]['seconds'] / row['seconds']:.2f}" if one and workers > 1 else ""
         rows.append([system, n, workers, f"{row['seconds']:.0f}", f"{row['extraction_seconds']:.0f}",
                      f"{row['seconds'] - row['extraction_seconds']:.0f}", speedup, row["peak_rss_mb"],
-                     row["peak_process_mb"]])
+                     row["peak_process_mb"], row.get("peak_process_anon_mb", "")])
     commands = "; ".join(f"`{c}`" for c in sorted({c for _, c in latest.values()}))
     return "\n".join([
         "## Scaling", "",
         "An evaluation (5 speaker folds) of synthetic corpora of one-second WAV files on a Dask LocalCluster of "
         "1 or 2 worker processes of one thread, each with a fresh feature cache: wall time (features: filling "
         "the cache; folds: the rest), the speed-up of 2 workers over 1, and the peak resident memory of all "
-        "processes together (this one, the workers, their nannies) and of the largest one "
+        "processes together (this one, the workers, their nannies), of the largest one, and the largest one's "
+        "anonymous memory (RSS less the pages mapped from files, such as the memory-mapped features a fold "
+        "trains on, which the kernel drops and reads back when it needs room; blank: not recorded) "
         "([scaling.md](scaling.md)).", "",
         table(["system", "utterances", "workers", "seconds", "features s", "folds s", "speed-up", "peak RSS MB",
-               "largest process MB"], rows), "", commands])
+               "largest process MB", "its anonymous MB"], rows), "", commands])
 
 
 def seed_pairs(group, other):

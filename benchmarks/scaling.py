@@ -8,7 +8,10 @@ imported the library and compiled its numba kernels before the clock starts (onc
 life, not once per run), and run without Dask's eager memory trimming (``UNSET_TRIM``, as
 docs/scaling.md starts them). A sampler adds up the resident memory of this process and every process it started (the cluster's workers and
 nannies) every 50 ms: ``peak_rss_mb`` is the highest sum, ``peak_process_mb`` the highest single
-process.
+process, and ``peak_process_anon_mb`` the highest single process's anonymous memory (resident
+memory less the pages mapped from files: with the cache, a fold's features lie in a memory-mapped
+file, whose pages the kernel drops and reads back as it needs room, so they count in RSS while
+there is room but never need it).
 
 Run: python benchmarks/scaling.py [--systems baseline dnn-elm] [--sizes 1000 5000 20000] [--workers 1 2]
 
@@ -64,19 +67,22 @@ class PeakRSS(threading.Thread):
 
     def __init__(self, interval=0.05):
         super().__init__(daemon=True)
-        self.interval, self.total, self.single = interval, 0, 0
+        self.interval, self.total, self.single, self.anon = interval, 0, 0, 0
         self._done = threading.Event()
 
     def run(self):
         me = psutil.Process()
         while not self._done.is_set():
-            sizes = []
+            sizes, anon = [], []
             for process in [me, *me.children(recursive=True)]:
                 try:
-                    sizes.append(process.memory_info().rss)
+                    info = process.memory_info()
                 except psutil.Error:  # it ended between listing and reading
-                    pass
+                    continue
+                sizes.append(info.rss)
+                anon.append(info.rss - info.shared)  # shared: resident pages mapped from files
             self.total, self.single = max(self.total, sum(sizes)), max(self.single, max(sizes))
+            self.anon = max(self.anon, max(anon))
             time.sleep(self.interval)
 
     def stop(self):
@@ -108,6 +114,7 @@ def measure(system, corpus, workers, cache):
         sampler.stop()
     return dict(seconds=round(seconds, 1), extraction_seconds=report.info["precompute_seconds"],
                 peak_rss_mb=round(sampler.total / 2**20), peak_process_mb=round(sampler.single / 2**20),
+                peak_process_anon_mb=round(sampler.anon / 2**20),
                 ua=round(report.ua, 3))
 
 
@@ -136,7 +143,8 @@ def main():
                     rows[system].append(row)
                     print(f"{system:>9} {n:>6} utterances, {workers} worker(s): {row['seconds']:7.1f} s "
                           f"(features {row['extraction_seconds']:6.1f} s), peak RSS {row['peak_rss_mb']:6d} MB "
-                          f"(largest process {row['peak_process_mb']} MB), UA {row['ua']:.3f}", flush=True)
+                          f"(largest process {row['peak_process_mb']} MB, anonymous {row['peak_process_anon_mb']} MB), "
+                          f"UA {row['ua']:.3f}", flush=True)
     for system, measured in rows.items():
         overrides = SETTINGS.get(system, {})
         settings = {"system": system_settings(system, **overrides), "sizes": args.sizes,

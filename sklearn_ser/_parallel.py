@@ -52,7 +52,7 @@ def _apply(func, source, extra, utterance_id, sr):
 
 
 def map_utterances(func, items, ids, n_jobs=None, progress=False, desc=None, sr=None, extras=None,
-                   memory=None, key=None):
+                   memory=None, key=None, collect=list):
     """``[func(item) for item in items]`` in parallel, in order, with an optional progress bar.
 
     With ``sr``, ``items`` are utterance sources (:func:`~sklearn_ser.audio.checked_sources`): a
@@ -65,6 +65,9 @@ def map_utterances(func, items, ids, n_jobs=None, progress=False, desc=None, sr=
     e.g. a transformer's class and parameters), each utterance's output is cached on disk under
     ``key``, its :func:`source_key` and its extra, and read from there on a later call, in any
     process or machine that sees the folder: folds and grid points extract an utterance once.
+
+    ``collect`` receives the outputs as an iterator, in order, as the workers return them (default:
+    a list; :func:`~sklearn_ser._disk.ragged_on_disk` writes them to a file instead).
     """
     extras = [None] * len(items) if extras is None else [(extra,) for extra in extras]
     memory = check_memory(memory)
@@ -78,4 +81,4 @@ def map_utterances(func, items, ids, n_jobs=None, progress=False, desc=None, sr=
         results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
         if progress:
             results = tqdm(results, total=len(items), desc=desc, unit="utt", leave=False)
-        return list(results)
+        return collect(results)

@@ -23,6 +23,7 @@ import soundfile as sf
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from ._disk import take
 from .exceptions import InvalidUtteranceError
 
 DEFAULT_SR = 16000
@@ -66,8 +67,8 @@ def take_utterances(X, idx):
     """The utterances ``idx`` of a collection: DataFrame/Series rows, array rows or list items."""
     if isinstance(X, (pd.DataFrame, pd.Series)):
         return X.iloc[idx]
-    if isinstance(X, np.ndarray):
-        return X[idx]
+    if isinstance(X, np.ndarray):  # a dense X on disk stays there
+        return take(X, idx)
     if hasattr(X, "__array__") and not isinstance(X, (list, tuple)):  # array-likes such as _NotAnArray
         return np.asarray(X)[idx]
     return [X[i] for i in idx]

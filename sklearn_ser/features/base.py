@@ -23,6 +23,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._parallel import map_utterances
 from ..audio import _UtteranceTransformerBase, _is_path, as_utterances, check_no_missing
+from .._disk import like
 from .domain import domain_column, domains_of, warn_domain_fallback
 from .speaker import (
     ENROLLED, FALLBACK, OWN, SpeakerProfile, apply_zscore, average_speaker, check_min_utterances, gain_range,
@@ -122,13 +123,18 @@ class UtteranceTransformer(_UtteranceTransformerBase):
     def _compute(self, X, plan):
         raise NotImplementedError
 
-    def _map(self, func, sources, ids, desc=None, extras=None):
+    def _map(self, func, sources, ids, desc=None, extras=None, collect=list):
         """``func`` over the utterances ``sources``, each decoded in its task, in parallel
         (``n_jobs``), through the per-utterance cache of ``memory`` if there is one; a progress
-        bar (``progress``) when there is a ``desc``."""
+        bar (``progress``) when there is a ``desc``; the outputs in order, through ``collect``."""
         return map_utterances(func, sources, ids, n_jobs=self.n_jobs, progress=bool(desc) and self.progress,
                               desc=desc, sr=self.sr, extras=extras, memory=getattr(self, "memory", None),
-                              key=(self._cache_key(), func.__name__))
+                              key=(self._cache_key(), func.__name__), collect=collect)
+
+    @property
+    def _out_of_core(self):
+        """Whether a call's output is assembled on disk (:mod:`sklearn_ser._disk`): with a disk cache."""
+        return getattr(self, "memory", None) is not None
 
     def _read_all(self, sources, ids):
         """Read every file among ``sources`` (in parallel, each in its own task) and check its
@@ -259,14 +265,15 @@ class UtteranceTransformer(_UtteranceTransformerBase):
 
     def _zscore(self, out, plan, own, dplan, own_domains):
         """``out`` with each utterance z-scored by its speaker's statistics (speaker_norm) where at
-        hand, else its domain's (domain_norm) where at hand, else the population's."""
-        out = out.copy()
-        for i in range(len(out)):
+        hand, else its domain's (domain_norm) where at hand, else the population's; on disk if
+        ``out`` is."""
+        def scored(i):
             stats = self._speaker_stats(plan[i], own) if self._speaker_norm else None
             if stats is None and self._domain_norm:
                 stats = _group_stats(dplan[i], own_domains, self.enrolled_domains_)
-            out[i] = apply_zscore(out[i], self.population_ if stats is None else stats)
-        return out
+            return apply_zscore(out[i], self.population_ if stats is None else stats)
+
+        return like(out, (scored(i) for i in range(len(out))))
 
     def _speaker_stats(self, planned, own):
         kind, speaker = planned

@@ -6,7 +6,21 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted
 
-from .segments import ragged
+from .._disk import blocks, like, on_disk, write_rows
+
+
+def _blocks(X):
+    """Float32 blocks of X's rows: each stack of segments of a ragged X (of one shape), else
+    slices of dense X (:func:`~sklearn_ser._disk.blocks`)."""
+    if not _is_ragged(X):
+        yield from blocks(X)
+        return
+    shape = np.shape(X[0])[1:]
+    for x in X:
+        x = check_array(x, dtype=np.float32, allow_nd=True, ensure_min_samples=0)
+        if x.shape[1:] != shape:
+            raise ValueError(f"BinStandardScaler: stacks of segments of shapes (n, *{shape}) and (n, *{x.shape[1:]})")
+        yield x
 
 
 def _is_ragged(X):
@@ -37,34 +51,44 @@ class BinStandardScaler(TransformerMixin, BaseEstimator):
         self.axis = axis
 
     def fit(self, X, y=None):
-        if _is_ragged(X):  # segment stacks: statistics over all segments of all utterances
-            return self.fit(np.concatenate(list(X)))
-        X = check_array(X, dtype=np.float32, allow_nd=True)
-        if self.per_bin:
-            bins = np.moveaxis(X, self.axis, -1)
-            flat = bins.reshape(-1, bins.shape[-1])
-        else:
-            flat = X.reshape(-1, 1)
-        self.mean_ = flat.mean(axis=0, dtype=np.float64).astype(np.float32)
-        std = flat.std(axis=0, dtype=np.float64)
+        if not _is_ragged(X):
+            X = check_array(X, dtype=np.float32, allow_nd=True)
+        # two passes, a block at a time (a stack of segments, or a slice of dense X): a copy of all
+        # the segments, or float64 deviations of them all, could exceed the memory
+        count, total = 0, 0.0
+        for flat in map(self._flat, _blocks(X)):
+            count, total = count + len(flat), total + flat.sum(axis=0, dtype=np.float64)
+        mean = total / count
+        std = np.sqrt(sum(np.square(flat - mean).sum(axis=0) for flat in map(self._flat, _blocks(X))) / count)
+        first = np.asarray(X[0])
+        self.mean_ = mean.astype(np.float32)
         self.scale_ = np.where(std > 1e-8, std, 1.0).astype(np.float32)
         if self.per_bin:  # shaped to broadcast along `axis` of a (n, ...) batch
-            shape = [1] * X.ndim
+            shape = [1] * (first.ndim if _is_ragged(X) else X.ndim)
             shape[self.axis] = -1
             self.mean_, self.scale_ = self.mean_.reshape(shape[1:]), self.scale_.reshape(shape[1:])
-        self.n_features_in_ = X.shape[1]
-        self.sample_shape_ = X.shape[1:]
+        self.sample_shape_ = first.shape[1:] if _is_ragged(X) else X.shape[1:]
+        self.n_features_in_ = self.sample_shape_[0]
         return self
+
+    def _flat(self, X):
+        """X's values as rows of bins (one column without ``per_bin``)."""
+        if not self.per_bin:
+            return X.reshape(-1, 1)
+        bins = np.moveaxis(X, self.axis, -1)
+        return bins.reshape(-1, bins.shape[-1])
 
     def transform(self, X):
         check_is_fitted(self)
-        if _is_ragged(X):
-            return ragged([self.transform(x) for x in X])
+        if _is_ragged(X):  # on disk if X is
+            return like(X, (self.transform(x) for x in X))
         X = check_array(X, dtype=np.float32, allow_nd=True)
         if X.shape[1:] != self.sample_shape_:
             raise ValueError(f"X has {X.shape[1]} features, but BinStandardScaler is expecting "
                              f"{self.n_features_in_} features as input (sample shape {X.shape[1:]}, "
                              f"fitted on {self.sample_shape_})")
+        if on_disk(X):  # a block at a time, into a file of its own
+            return write_rows((block - self.mean_) / self.scale_ for block in _blocks(X))[0].view(np.ndarray)
         return (X - self.mean_) / self.scale_
 
     def __sklearn_tags__(self):

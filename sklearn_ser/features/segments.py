@@ -11,19 +11,19 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-
-def ragged(arrays):
-    """A 1-D object array holding one array per utterance (never a 2-D stack, even if equal-shaped)."""
-    out = np.empty(len(arrays), dtype=object)
-    out[:] = list(arrays)
-    return out
+from .._disk import backing_file, contiguous_view, on_disk, ragged, ragged_on_disk, write_rows
 
 
 def stack_segments(X):
-    """All segments of all utterances as one array, and the utterance index of each segment."""
+    """All segments of all utterances as one array, and the utterance index of each segment.
+    Utterances on disk (:mod:`sklearn_ser._disk`) stay there: a view of their file when they lie in it one
+    after another, else a new file."""
     X = list(X)
     owners = np.repeat(np.arange(len(X)), [len(x) for x in X])
-    return np.concatenate(X, axis=0), owners
+    if not (X and all(backing_file(x) is not None for x in X)):
+        return np.concatenate(X, axis=0), owners
+    view = contiguous_view(X)
+    return (write_rows(X)[0].view(np.ndarray) if view is None else view), owners
 
 
 def segment_count(n_items, length, hop):
@@ -98,8 +98,8 @@ class FrameWindows(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
-        return ragged([segment_rows(np.asarray(x, dtype=np.float32), self.length, self.hop,
-                                    self.pad_value) for x in X])
+        windows = (segment_rows(np.asarray(x, dtype=np.float32), self.length, self.hop, self.pad_value) for x in X)
+        return ragged_on_disk(windows) if on_disk(X) else ragged(windows)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -12,6 +12,7 @@ import numpy as np
 from ...audio import checked_sources
 from ...exceptions import InvalidUtteranceError
 from ..base import UtteranceTransformer, sample_range
+from ..._disk import dense_on_disk, ragged_on_disk
 from ..segments import ragged
 from ..speaker import ENROLLED, OWN, apply_gain_range, rows_of
 from ..spectral import AMIN, pad_end
@@ -64,8 +65,12 @@ class _Representation(UtteranceTransformer):
         extras, gains = self._extras(sources, self._read_all(sources, utts.ids), plan)
         # one utterance at a time, decoded in its task: its frames stay in cache (batching
         # utterances was slower), and no corpus's audio is held or shipped at once
-        rows = self._map(self._one, sources, utts.ids, desc=type(self).__name__, extras=extras)
-        return (ragged(rows) if self._ragged else np.stack(rows)), gains
+        if self._out_of_core:  # written to a file as the workers return them
+            collect = ragged_on_disk if self._ragged else dense_on_disk
+        else:
+            collect = ragged if self._ragged else (lambda rows: np.stack(list(rows)))
+        return self._map(self._one, sources, utts.ids, desc=type(self).__name__, extras=extras,
+                         collect=collect), gains
 
 
 def _span(gain):

@@ -1,0 +1,177 @@
+"""Features assembled on disk (issue 30): with a feature cache, a call's output lies in a
+memory-mapped file and the steps after it keep it there, so a net trains on a fold's segments read
+from the file. Same values as in memory; a view, not a copy, where the rows lie in order; nothing
+left in the temporary folder, also when a call fails half-way."""
+import os
+from unittest import mock
+
+import numpy as np
+import pytest
+
+from sklearn_ser._disk import (
+    backing_file, contiguous_view, dense_on_disk, like, on_disk, ragged, ragged_on_disk, take, write_rows,
+)
+from sklearn_ser.audio import take_utterances
+from sklearn_ser.datasets import make_synthetic_corpus
+from sklearn_ser.estimators.net import SERNetClassifier
+from sklearn_ser.exceptions import InvalidUtteranceError
+from sklearn_ser.features import BinStandardScaler, FrameWindows, KimSpectrogramVolumes, LLDContextFrames
+from sklearn_ser.features.segments import stack_segments
+from sklearn_ser.recipes import get_system
+
+from .conftest import as_wav_files
+
+
+@pytest.fixture(autouse=True)
+def private_tmpdir(tmp_path, monkeypatch):
+    """The temporary files of each test in a folder of its own, to see what is left there."""
+    folder = tmp_path / "tmpdir"
+    folder.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(folder))
+    return folder
+
+
+def _stacks(lengths, width=3, seed=0):
+    rng = np.random.default_rng(seed)
+    return [rng.standard_normal((n, width)).astype(np.float32) for n in lengths]
+
+
+def test_ragged_on_disk_holds_the_arrays_and_leaves_no_file(private_tmpdir):
+    arrays = _stacks([2, 0, 5, 1])
+    X = ragged_on_disk(iter(arrays))
+    assert on_disk(X) and X.dtype == object and len(X) == 4
+    assert all(type(x) is np.ndarray and np.array_equal(x, a) for x, a in zip(X, arrays))
+    assert os.listdir(private_tmpdir) == []  # unlinked at once: freed with its last view
+    assert not on_disk(ragged(arrays)) and backing_file(arrays[0]) is None
+
+
+def test_rows_in_order_are_a_view_of_the_file_others_a_new_file():
+    arrays = _stacks([2, 0, 5, 1, 4])
+    X = ragged_on_disk(arrays)
+    whole = contiguous_view(X)
+    assert np.shares_memory(whole, X[0]) and np.array_equal(whole, np.concatenate(arrays))
+    assert np.array_equal(contiguous_view(X[1:4]), np.concatenate(arrays[1:4]))
+    assert contiguous_view(X[[0, 2]]) is not None  # the empty one between them takes no room
+    assert contiguous_view(X[[2, 0]]) is None and contiguous_view(X[[0, 3]]) is None
+    assert contiguous_view(ragged(arrays)) is None
+    stacked, owners = stack_segments(X[[3, 0, 4]])  # out of order: copied, to another file
+    assert on_disk(stacked) and not np.shares_memory(stacked, whole)
+    assert np.array_equal(stacked, np.concatenate([arrays[3], arrays[0], arrays[4]]))
+    assert owners.tolist() == [0] + [1] * 2 + [2] * 4
+    stacked, _ = stack_segments(X)
+    assert np.shares_memory(stacked, whole)
+
+
+def test_write_rows_refuses_arrays_of_other_shapes_or_dtypes():
+    with pytest.raises(ValueError, match=r"shape \(n, \*\(4,\)\)"):
+        write_rows([np.zeros((2, 3), np.float32), np.zeros((2, 4), np.float32)])
+    with pytest.raises(ValueError, match="dtype float64"):
+        write_rows([np.zeros((2, 3), np.float32), np.zeros((2, 3))])
+    rows, lengths = write_rows([np.zeros((0, 3), np.float32)])
+    assert rows.shape == (0, 3) and lengths == [0]
+
+
+def test_a_dense_array_on_disk_stays_on_disk_when_taken_or_scaled():
+    rng = np.random.default_rng(1)
+    dense = rng.normal(3, 2, (7, 4, 5)).astype(np.float32)
+    X = dense_on_disk(iter(dense))
+    assert on_disk(X) and np.array_equal(X, dense)
+    assert take(X, np.arange(7)) is X
+    for idx in ([5, 1, 1], np.array([True, False] * 3 + [True]), slice(2, 5)):
+        taken = take_utterances(X, idx)
+        assert on_disk(taken) and np.array_equal(taken, dense[idx])
+    assert take(X, []).shape == (0, 4, 5)
+    with mock.patch("sklearn_ser._disk._BLOCK_VALUES", 40):  # two rows a block: several blocks
+        scaler = BinStandardScaler().fit(X)
+        out = scaler.transform(X)
+        assert on_disk(take(X, [6, 0, 3]))
+    expected = BinStandardScaler().fit(dense)
+    assert np.allclose(scaler.mean_, expected.mean_) and np.allclose(scaler.scale_, expected.scale_)
+    assert on_disk(out) and np.allclose(out, expected.transform(dense), atol=1e-6)
+
+
+@pytest.mark.parametrize("axis", [-1, 1])
+def test_bin_scaler_fits_ragged_input_stack_by_stack_as_on_their_concatenation(axis):
+    arrays = [a.reshape(-1, 2, 3) * 5 + 2 for a in _stacks([4, 2, 6], width=6, seed=2)]
+    rows = np.concatenate(arrays)
+    flat = np.moveaxis(rows, axis, -1).reshape(-1, rows.shape[axis])
+    for X in (ragged(arrays), ragged_on_disk(arrays)):
+        scaler = BinStandardScaler(axis=axis).fit(X)
+        assert np.allclose(scaler.mean_.ravel(), flat.mean(0), atol=1e-6)
+        assert np.allclose(scaler.scale_.ravel(), flat.std(0), rtol=1e-6)
+        out = scaler.transform(X)
+        assert on_disk(out) == on_disk(X)
+        assert np.allclose(np.concatenate(list(out)), (rows - scaler.mean_) / scaler.scale_)
+    with pytest.raises(ValueError, match="stacks of segments of shapes"):
+        BinStandardScaler().fit(ragged([np.zeros((2, 3)), np.zeros((2, 4))]))
+
+
+def test_frame_windows_and_like_follow_their_input():
+    X = ragged_on_disk(_stacks([9, 2]))
+    out = FrameWindows(length=4, hop=2).fit_transform(X)
+    assert on_disk(out) and [x.shape for x in out] == [(3, 4, 3), (1, 4, 3)]
+    in_memory = ragged([np.array(x) for x in X])
+    memory = FrameWindows(length=4, hop=2).fit_transform(in_memory)
+    assert not on_disk(memory) and all(np.array_equal(a, b) for a, b in zip(out, memory))
+    assert on_disk(like(X, (x * 2 for x in X))) and not on_disk(like(in_memory, (x * 2 for x in X)))
+    assert like(np.ones((2, 3)), (r for r in np.ones((2, 3)))).shape == (2, 3)
+
+
+@pytest.fixture(scope="module")
+def wavs(tmp_path_factory):
+    corpus = make_synthetic_corpus(n_speakers=3, n_per_class=2, duration=(0.6, 0.9), random_state=0)
+    return as_wav_files(corpus, tmp_path_factory.mktemp("disk-corpus"))
+
+
+@pytest.mark.parametrize("make", [
+    lambda memory: LLDContextFrames(memory=memory),  # ragged
+    lambda memory: KimSpectrogramVolumes(segment_hop_s=None, memory=memory),  # dense
+    lambda memory: KimSpectrogramVolumes(speaker_norm=True, memory=memory),  # z-scored per speaker
+], ids=["ragged", "dense", "speaker-norm"])
+def test_a_cached_feature_step_returns_its_output_on_disk_with_the_same_values(wavs, tmp_path, make):
+    expected = make(None).fit_transform(wavs)
+    out = make(str(tmp_path / "cache")).fit_transform(wavs)
+    assert on_disk(out) and not on_disk(expected)
+    assert out.dtype == expected.dtype and len(out) == len(expected)
+    assert all(np.array_equal(a, b) for a, b in zip(out, expected))
+
+
+def test_a_failing_call_leaves_nothing_in_the_temporary_folder(wavs, tmp_path, private_tmpdir):
+    bad = wavs.copy()
+    bad.loc[bad.index[3], "audio"] = str(tmp_path / "missing.wav")
+    with pytest.raises((InvalidUtteranceError, FileNotFoundError, ValueError)):
+        LLDContextFrames(memory=str(tmp_path / "cache")).fit_transform(bad)
+
+    class Failing(LLDContextFrames):
+        def _one(self, item):  # the fifth utterance fails while the first four are written
+            Failing.seen = getattr(Failing, "seen", 0) + 1
+            if Failing.seen == 5:
+                raise RuntimeError("broken")
+            return super()._one(item)
+
+    with pytest.raises(InvalidUtteranceError, match="broken"):
+        Failing(memory=str(tmp_path / "cache")).fit_transform(wavs)
+    assert Failing.seen == 5
+    assert os.listdir(private_tmpdir) == []
+
+
+@pytest.mark.parametrize("system", ["dnn-elm", "kim-3d-cnn-dnn-elm", "kim-1d-cnn-lstm"])
+def test_a_net_trains_on_its_segments_on_disk_and_predicts_as_in_memory(wavs, tmp_path, system):
+    """What reaches the net (its segments, stacked) lies in the file, in fit and predict, and the
+    model is the one trained in memory."""
+    seen = []
+    check = SERNetClassifier._check_X
+
+    def spy(self, X, reset):
+        out = check(self, X, reset)
+        seen.append((reset, on_disk(out)))
+        return out
+
+    groups = {"net__groups": wavs["speaker"].to_numpy()}
+    expected = get_system(system, max_epochs=2).fit(wavs, wavs["label"], **groups).predict_proba(wavs)
+    model = get_system(system, max_epochs=2).set_params(features__memory=str(tmp_path / "cache"))
+    with mock.patch.object(SERNetClassifier, "_check_X", spy):
+        proba = model.fit(wavs, wavs["label"], **groups).predict_proba(wavs)
+    assert seen and all(disk for _, disk in seen), seen
+    assert any(reset for reset, _ in seen) and not all(reset for reset, _ in seen)
+    np.testing.assert_allclose(proba, expected, rtol=1e-5, atol=1e-6)
