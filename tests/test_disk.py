@@ -13,6 +13,7 @@ from sklearn_ser._disk import (
 )
 from sklearn_ser.audio import take_utterances
 from sklearn_ser.datasets import make_synthetic_corpus
+from sklearn_ser.estimators import AEEncoder, CVAEEncoder, VAEEncoder
 from sklearn_ser.estimators.net import SERNetClassifier
 from sklearn_ser.exceptions import InvalidUtteranceError
 from sklearn_ser.features import BinStandardScaler, FrameWindows, KimSpectrogramVolumes, LLDContextFrames
@@ -175,3 +176,30 @@ def test_a_net_trains_on_its_segments_on_disk_and_predicts_as_in_memory(wavs, tm
     assert seen and all(disk for _, disk in seen), seen
     assert any(reset for reset, _ in seen) and not all(reset for reset, _ in seen)
     np.testing.assert_allclose(proba, expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("encoder", [AEEncoder, VAEEncoder, CVAEEncoder])
+def test_latif_encoders_train_on_segments_on_disk_as_in_memory(encoder):
+    """Latif et al.'s autoencoders standardise and train on all segments of their input: on disk
+    when it is, with the weights and codes of the same fit in memory."""
+    arrays = [a * 3 + 1 for a in _stacks([5, 3, 8, 4], width=12, seed=3)]
+    y = np.array(["a", "b", "a", "b"])
+    params = dict(latent_size=3, hidden=(8,), max_epochs=3, batch_size=4, random_state=0)
+    expected = encoder(**params).fit(ragged(arrays), y)
+    scale = encoder._scale
+    scaled = []
+
+    def spy(self, rows):
+        out = scale(self, rows)
+        scaled.append(on_disk(out))
+        return out
+
+    with mock.patch.object(encoder, "_scale", spy), mock.patch("sklearn_ser._disk._BLOCK_VALUES", 24):
+        model = encoder(**params).fit(ragged_on_disk(arrays), y)
+        codes = model.transform(ragged_on_disk(arrays))
+    assert scaled and all(scaled)
+    assert np.allclose(model.mean_, expected.mean_) and np.allclose(model.scale_, expected.scale_)
+    for name, value in expected.weights_.items():
+        np.testing.assert_allclose(model.weights_[name], value, rtol=1e-5, atol=1e-6)
+    for a, b in zip(codes, expected.transform(ragged(arrays))):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)

@@ -23,7 +23,9 @@ from sklearn.utils import check_array
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ..features.segments import ragged
+from .._disk import blocks, on_disk, write_rows
+from ..features.scaling import mean_std
+from ..features.segments import ragged, stack_segments
 
 OUTPUTS = ("mean", "mean_logvar")
 CONDITIONS = ("marginal", "zeros", "predicted")
@@ -57,7 +59,8 @@ class _Segments:
             if len(widths) > 1:
                 raise ValueError(f"{owner}: the utterances' segments have different sizes {sorted(widths)}")
             self.kind, self.lengths = "ragged", np.array([len(s) for s in stacks])
-            self.rows = check_array(np.concatenate(stacks), dtype=np.float32, input_name="X")
+            # on disk if the stacks are (a view of their file when in order): they may exceed the memory
+            self.rows = check_array(stack_segments(stacks)[0], dtype=np.float32, input_name="X")
         else:
             X = check_array(X, dtype=np.float32, allow_nd=True, input_name="X")
             self.kind, self.shape = ("rows" if X.ndim == 2 else "utterances"), X.shape
@@ -126,8 +129,8 @@ class _LatentEncoder(TransformerMixin, BaseEstimator):
         rows = segments.rows
         conditions = self._fit_conditions(segments, y)
         self.n_features_in_ = rows.shape[1]
-        self.mean_ = rows.mean(axis=0, dtype=np.float64).astype(np.float32)
-        std = rows.std(axis=0, dtype=np.float64)
+        mean, std = mean_std(lambda: blocks(rows))
+        self.mean_ = mean.astype(np.float32)
         self.scale_ = np.where(std > 1e-6, std, 1.0).astype(np.float32)
         scaled = self._scale(rows)
         self._fit_scaled(scaled)
@@ -189,6 +192,12 @@ class _LatentEncoder(TransformerMixin, BaseEstimator):
         return dict(n_features=self.n_features_in_, hidden=tuple(self.hidden), latent_size=self.latent_size)
 
     def _scale(self, rows):
+        """The rows standardised; on disk, a block at a time, if they are."""
+        if on_disk(rows):
+            return write_rows(map(self._scale_block, blocks(rows)))[0].view(np.ndarray)
+        return self._scale_block(rows)
+
+    def _scale_block(self, rows):
         return ((rows - self.mean_) / self.scale_).astype(np.float32, copy=False)
 
     # ---- transform ----

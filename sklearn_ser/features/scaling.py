@@ -9,6 +9,17 @@ from sklearn.utils.validation import check_is_fitted
 from .._disk import blocks, like, on_disk, write_rows
 
 
+def mean_std(blocks):
+    """Mean and standard deviation (float64) of the columns of the rows that ``blocks()`` yields
+    a block at a time, in two passes: a copy of all of them, or their float64 deviations, could
+    exceed the memory."""
+    count, total = 0, 0.0
+    for block in blocks():
+        count, total = count + len(block), total + block.sum(axis=0, dtype=np.float64)
+    mean = total / count
+    return mean, np.sqrt(sum(np.square(block - mean).sum(axis=0) for block in blocks()) / count)
+
+
 def _blocks(X):
     """Float32 blocks of X's rows: each stack of segments of a ragged X (of one shape), else
     slices of dense X (:func:`~sklearn_ser._disk.blocks`)."""
@@ -53,13 +64,7 @@ class BinStandardScaler(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         if not _is_ragged(X):
             X = check_array(X, dtype=np.float32, allow_nd=True)
-        # two passes, a block at a time (a stack of segments, or a slice of dense X): a copy of all
-        # the segments, or float64 deviations of them all, could exceed the memory
-        count, total = 0, 0.0
-        for flat in map(self._flat, _blocks(X)):
-            count, total = count + len(flat), total + flat.sum(axis=0, dtype=np.float64)
-        mean = total / count
-        std = np.sqrt(sum(np.square(flat - mean).sum(axis=0) for flat in map(self._flat, _blocks(X))) / count)
+        mean, std = mean_std(lambda: map(self._flat, _blocks(X)))
         first = np.asarray(X[0])
         self.mean_ = mean.astype(np.float32)
         self.scale_ = np.where(std > 1e-8, std, 1.0).astype(np.float32)
