@@ -27,7 +27,7 @@ setup(
         "librosa>=0.10",
         "soundfile>=0.12",
         "soxr>=0.3",
-        "joblib>=1.3",
+        "joblib>=1.6",  # 1.6: Memory writes func_code.py atomically, so workers filling one cache never wipe it
         "matplotlib>=3.7",
         "tqdm>=4.60",
     ],

@@ -1,7 +1,7 @@
 """Features assembled in a memory-mapped temporary file instead of RAM.
 
 A feature step with a disk cache (``memory``) writes a call's output, utterance by utterance as the
-workers return it, into an unlinked temporary file (in ``TMPDIR``) and returns views of that file:
+workers return it, into an unlinked temporary file (in :func:`folder`) and returns views of that file:
 a ragged object array of per-utterance views, or a dense array. The steps downstream keep it there
 (:class:`~sklearn_ser.features.BinStandardScaler`, :class:`~sklearn_ser.features.FrameWindows`,
 per-speaker z-scoring write their output to a new file), and :func:`~.segments.stack_segments` of
@@ -12,23 +12,36 @@ space is freed when the last view of it is garbage-collected.
 """
 from __future__ import annotations
 
+import mmap
+import os
 import tempfile
+import weakref
 
 import numpy as np
 
 #: values in a block of a dense array's rows processed at a time
 _BLOCK_VALUES = 2**24
+#: the environment variable naming the folder of the files (default: ``tempfile.gettempdir()``)
+FOLDER_VARIABLE = "SKLEARN_SER_TMPDIR"
+#: the arrays that map this module's files: only data in them counts as on disk, not any memmap
+#: (joblib hands large arrays to its workers as memmaps of its own)
+_FILES = weakref.WeakValueDictionary()  # id -> array (arrays are not hashable)
+
+
+def folder():
+    """Where the files go: ``$SKLEARN_SER_TMPDIR``, else Python's temporary folder (``TMPDIR``).
+    It must be a disk, not a tmpfs: a tmpfs keeps its files in memory."""
+    return os.environ.get(FOLDER_VARIABLE) or tempfile.gettempdir()
 
 
 def backing_file(a):
-    """The :class:`numpy.memmap` that maps the file whose memory ``a`` views (the deepest one
-    along its bases), or None."""
-    found = None
+    """The array mapping the file of this module (:func:`write_rows`) whose memory ``a`` views,
+    or None."""
     while isinstance(a, np.ndarray):
-        if isinstance(a, np.memmap):
-            found = a
+        if _FILES.get(id(a)) is a:
+            return a
         a = a.base
-    return found
+    return None
 
 
 def on_disk(X):
@@ -41,11 +54,12 @@ def on_disk(X):
 
 def write_rows(arrays):
     """Write ``arrays`` (an iterable, consumed one at a time; a shared dtype and shape but for the
-    first axis) one after another into an unlinked temporary file. Returns ``(rows, lengths)``: all
-    their rows as one array mapped from the file (copy-on-write: writing to it changes only this
-    process's pages) and each array's number of rows."""
+    first axis) one after another into an unlinked temporary file in :func:`folder`. Returns
+    ``(rows, lengths)``: all their rows as one array mapped from the file (copy-on-write: writing
+    to it changes only this process's pages) and each array's number of rows. A plain array for
+    pickling (joblib's workers get a copy), freed with its last view."""
     lengths, dtype, tail = [], None, None
-    with tempfile.TemporaryFile(prefix="sklearn-ser-") as f:
+    with tempfile.TemporaryFile(prefix="sklearn-ser-", dir=folder()) as f:
         for a in arrays:
             a = np.ascontiguousarray(a)
             if dtype is None:
@@ -55,11 +69,15 @@ def write_rows(arrays):
                                  f"with ones of dtype {dtype} and shape (n, *{tail})")
             f.write(a.data)
             lengths.append(len(a))
-        if not sum(lengths):  # nothing to map (a file of 0 bytes cannot be)
-            return np.empty((0, *(tail or ())), dtype=dtype or np.float32), lengths
+        shape = (sum(lengths), *(tail or ()))
+        if not f.tell():  # nothing to map (no rows, or rows of no bytes)
+            return np.zeros(shape, dtype=dtype or np.float32), lengths
         f.flush()
         # the map holds its own descriptor of the file: closing ours leaves it readable
-        return np.memmap(f, dtype=dtype, mode="c", shape=(sum(lengths), *tail)), lengths
+        flat = np.frombuffer(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_COPY), dtype=dtype)
+    # the flat array is every view's base (numpy's views point at the array over the buffer)
+    _FILES[id(flat)] = flat
+    return flat.reshape(shape), lengths
 
 
 def ragged(arrays):
@@ -73,13 +91,13 @@ def ragged(arrays):
 def ragged_on_disk(arrays):
     """A :func:`ragged` array of views of ``arrays`` written to disk (:func:`write_rows`)."""
     rows, lengths = write_rows(arrays)
-    rows, bounds = rows.view(np.ndarray), np.cumsum([0, *lengths])  # plain arrays, viewing the file
+    bounds = np.cumsum([0, *lengths])
     return ragged([rows[begin:end] for begin, end in zip(bounds[:-1], bounds[1:])])
 
 
 def dense_on_disk(arrays):
     """``np.stack(arrays)`` in a memory-mapped file: each array is one utterance's row."""
-    return write_rows(np.asarray(a)[np.newaxis] for a in arrays)[0].view(np.ndarray)
+    return write_rows(np.asarray(a)[np.newaxis] for a in arrays)[0]
 
 
 def like(X, arrays):
@@ -100,7 +118,7 @@ def take(X, idx):
         return X
     if not len(idx):
         return X[idx]
-    return write_rows(X[rows] for rows in blocks(idx, X[0].size))[0].view(np.ndarray)
+    return write_rows(X[rows] for rows in blocks(idx, X[0].size))[0]
 
 
 def blocks(X, row_size=None):
@@ -116,16 +134,15 @@ def _address(a):
 
 def contiguous_view(X):
     """The rows of all X's arrays as one array, viewing the file they lie in when they lie one
-    after another in one mapped file (as :func:`ragged_on_disk` writes them, or any in-order
-    subset of consecutive ones); None otherwise."""
+    after another in one file of this module (as :func:`ragged_on_disk` writes them, or any
+    in-order subset of consecutive ones, of any shape per row); None otherwise."""
     if not len(X):
         return None
     root = backing_file(X[0])
     if root is None:
         return None
     tail, dtype = X[0].shape[1:], X[0].dtype
-    row_bytes = dtype.itemsize * int(np.prod(tail))
-    if root.dtype != dtype or root.shape[1:] != tail or row_bytes == 0:
+    if root.dtype != dtype or not root.flags.c_contiguous:
         return None
     start = end = None
     for x in X:
@@ -139,7 +156,5 @@ def contiguous_view(X):
         end = _address(x) + x.nbytes
     if start is None:
         return None
-    first, extra = divmod(start - _address(root), row_bytes)
-    if extra:
-        return None
-    return root[first:first + (end - start) // row_bytes].view(np.ndarray)
+    first = (start - _address(root)) // dtype.itemsize
+    return root.reshape(-1)[first:first + (end - start) // dtype.itemsize].reshape(-1, *tail)

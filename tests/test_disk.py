@@ -203,3 +203,34 @@ def test_latif_encoders_train_on_segments_on_disk_as_in_memory(encoder):
         np.testing.assert_allclose(model.weights_[name], value, rtol=1e-5, atol=1e-6)
     for a, b in zip(codes, expected.transform(ragged(arrays))):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+
+
+def test_only_this_librarys_files_count_as_on_disk_and_they_travel_to_workers(tmp_path):
+    """joblib hands large arrays to its workers as memmaps of its own, and a user may pass one:
+    those are not ours to write on. Ours pickle by value, so a process pool gets a copy."""
+    from joblib import Parallel, delayed
+
+    foreign = np.lib.format.open_memmap(tmp_path / "x.npy", mode="w+", dtype=np.float32, shape=(4, 3))
+    assert not on_disk(foreign) and not on_disk(take_utterances(foreign, [1, 0]))
+    X = dense_on_disk(np.full((100, 100), i, np.float32) for i in range(30))  # 1.2 MB: joblib memmaps it
+    sums = Parallel(n_jobs=2)(delayed(np.sum)(part) for part in (X, X[10:], take_utterances(X, [29, 1])))
+    assert sums == [X.sum(), X[10:].sum(), 3e5]
+
+
+def test_empty_stacks_and_rows_of_no_bytes():
+    with pytest.raises(ValueError, match="no rows"):
+        BinStandardScaler().fit(ragged([np.zeros((0, 3), np.float32)] * 2))
+    rows, lengths = write_rows([np.zeros((3, 0), np.float32)])
+    assert rows.shape == (3, 0) and lengths == [3]
+
+
+def test_a_reshaped_stack_is_still_a_view_and_the_folder_is_configurable(tmp_path, monkeypatch):
+    import tempfile
+
+    stacks = ragged_on_disk(np.ones((2, 2, 3), np.float32) * i for i in range(3))
+    view = contiguous_view(ragged([x.reshape(2, -1) for x in stacks]))  # as Latif's encoders flatten them
+    assert view.shape == (6, 6) and np.shares_memory(view, stacks[0])
+    monkeypatch.setenv("SKLEARN_SER_TMPDIR", str(tmp_path))
+    with mock.patch("tempfile.TemporaryFile", wraps=tempfile.TemporaryFile) as made:
+        ragged_on_disk([np.ones((2, 3))])
+    assert made.call_args.kwargs["dir"] == str(tmp_path)

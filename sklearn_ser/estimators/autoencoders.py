@@ -129,7 +129,10 @@ class _LatentEncoder(TransformerMixin, BaseEstimator):
         rows = segments.rows
         conditions = self._fit_conditions(segments, y)
         self.n_features_in_ = rows.shape[1]
-        mean, std = mean_std(lambda: blocks(rows))
+        if on_disk(rows):  # a block at a time
+            mean, std = mean_std(lambda: blocks(rows))
+        else:
+            mean, std = rows.mean(axis=0, dtype=np.float64), rows.std(axis=0, dtype=np.float64)
         self.mean_ = mean.astype(np.float32)
         self.scale_ = np.where(std > 1e-6, std, 1.0).astype(np.float32)
         scaled = self._scale(rows)
@@ -194,7 +197,7 @@ class _LatentEncoder(TransformerMixin, BaseEstimator):
     def _scale(self, rows):
         """The rows standardised; on disk, a block at a time, if they are."""
         if on_disk(rows):
-            return write_rows(map(self._scale_block, blocks(rows)))[0].view(np.ndarray)
+            return write_rows(map(self._scale_block, blocks(rows)))[0]
         return self._scale_block(rows)
 
     def _scale_block(self, rows):

@@ -46,7 +46,7 @@ def feature_code_version(module=None):
     release or an upgraded library is a new version, and cached features of the old one are not
     reused."""
     package = Path(__file__).resolve().parent.parent
-    files = [package / "audio.py", *sorted((package / "features").rglob("*.py"))]
+    files = [package / "audio.py", package / "_parallel.py", *sorted((package / "features").rglob("*.py"))]
     source = getattr(sys.modules.get(module), "__file__", None)
     if source and Path(source).resolve() not in files:
         files.append(Path(source).resolve())

@@ -16,6 +16,8 @@ def mean_std(blocks):
     count, total = 0, 0.0
     for block in blocks():
         count, total = count + len(block), total + block.sum(axis=0, dtype=np.float64)
+    if not count:
+        raise ValueError("no rows to take a mean and deviation of: every stack of segments is empty")
     mean = total / count
     return mean, np.sqrt(sum(np.square(block - mean).sum(axis=0) for block in blocks()) / count)
 
@@ -85,15 +87,22 @@ class BinStandardScaler(TransformerMixin, BaseEstimator):
 
     def transform(self, X):
         check_is_fitted(self)
-        if _is_ragged(X):  # on disk if X is
-            return like(X, (self.transform(x) for x in X))
+        if _is_ragged(X):  # stack by stack, in memory; all of them on disk if X is
+            return like(X, (self._standardise(self._checked(x)) for x in X))
+        X = self._checked(X)
+        if on_disk(X):  # a block at a time, into a file of its own
+            return write_rows(map(self._standardise, _blocks(X)))[0]
+        return self._standardise(X)
+
+    def _checked(self, X):
         X = check_array(X, dtype=np.float32, allow_nd=True)
         if X.shape[1:] != self.sample_shape_:
             raise ValueError(f"X has {X.shape[1]} features, but BinStandardScaler is expecting "
                              f"{self.n_features_in_} features as input (sample shape {X.shape[1:]}, "
                              f"fitted on {self.sample_shape_})")
-        if on_disk(X):  # a block at a time, into a file of its own
-            return write_rows((block - self.mean_) / self.scale_ for block in _blocks(X))[0].view(np.ndarray)
+        return X
+
+    def _standardise(self, X):
         return (X - self.mean_) / self.scale_
 
     def __sklearn_tags__(self):

@@ -23,7 +23,7 @@ def stack_segments(X):
     if not (X and all(backing_file(x) is not None for x in X)):
         return np.concatenate(X, axis=0), owners
     view = contiguous_view(X)
-    return (write_rows(X)[0].view(np.ndarray) if view is None else view), owners
+    return (write_rows(X)[0] if view is None else view), owners
 
 
 def segment_count(n_items, length, hop):

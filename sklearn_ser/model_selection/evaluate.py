@@ -283,8 +283,9 @@ def evaluate(estimator, X, y, groups=None, cv="loso", n_jobs=None, precompute=Tr
         does not depend on the training data, so the results are the same. When those steps cache
         each utterance's output on disk (their ``memory``), they run over X a block of
         :data:`CACHE_BLOCK` utterances at a time, keeping nothing in memory, and each fold carries
-        its utterances (paths) and reads their features from the cache: a corpus whose features
-        exceed the memory is evaluated in the memory of one fold's training features.
+        its utterances (paths) and reads their features from the cache into a memory-mapped
+        file, which the steps after them and a net's training read from (:mod:`sklearn_ser._disk`):
+        a corpus whose features exceed the memory is evaluated in the memory of a fold's model.
     progress : bool, default=False
     random_state : int, optional
         Shuffles speaker k-folds.
