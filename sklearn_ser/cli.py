@@ -386,7 +386,8 @@ def build_parser():
         p.add_argument("--cache", type=Path, metavar="DIR",
                        help="cache each utterance's features in DIR (on storage every Dask worker sees): "
                             "later runs and other systems with the same features read them from there, "
-                            "and an evaluation holds one fold's features in memory, not the corpus's")
+                            "and a fold trains on features in a memory-mapped file ($SKLEARN_SER_TMPDIR), "
+                            "not in memory")
         p.add_argument("--seed", type=int, default=0)
         p.add_argument("--quiet", action="store_true", help="no progress bars")
         p.add_argument("--target", default="label", choices=("label", "arousal", "valence", "dominance"),
