@@ -45,9 +45,9 @@ def backing_file(a):
 
 
 def on_disk(X):
-    """Whether X (a dense array, or a ragged object array of per-utterance arrays) lies in a
-    memory-mapped file, so that what is computed from it belongs there too."""
-    if isinstance(X, np.ndarray) and X.dtype == object:
+    """Whether X (a dense array, or a ragged object array or list of per-utterance arrays) lies in
+    a memory-mapped file, so that what is computed from it belongs there too."""
+    if isinstance(X, list) or (isinstance(X, np.ndarray) and X.dtype == object):
         return len(X) > 0 and all(isinstance(x, np.ndarray) and backing_file(x) is not None for x in X)
     return backing_file(X) is not None
 

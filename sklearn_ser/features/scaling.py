@@ -67,14 +67,14 @@ class BinStandardScaler(TransformerMixin, BaseEstimator):
         if not _is_ragged(X):
             X = check_array(X, dtype=np.float32, allow_nd=True)
         mean, std = mean_std(lambda: map(self._flat, _blocks(X)))
-        first = np.asarray(X[0])
+        batch = np.asarray(X[0]) if _is_ragged(X) else X  # shaped (n, ...) as what transform scales
         self.mean_ = mean.astype(np.float32)
         self.scale_ = np.where(std > 1e-8, std, 1.0).astype(np.float32)
         if self.per_bin:  # shaped to broadcast along `axis` of a (n, ...) batch
-            shape = [1] * (first.ndim if _is_ragged(X) else X.ndim)
+            shape = [1] * batch.ndim
             shape[self.axis] = -1
             self.mean_, self.scale_ = self.mean_.reshape(shape[1:]), self.scale_.reshape(shape[1:])
-        self.sample_shape_ = first.shape[1:] if _is_ragged(X) else X.shape[1:]
+        self.sample_shape_ = batch.shape[1:]
         self.n_features_in_ = self.sample_shape_[0]
         return self
 

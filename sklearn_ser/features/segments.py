@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from .._disk import backing_file, contiguous_view, on_disk, ragged, ragged_on_disk, write_rows
+from .._disk import contiguous_view, on_disk, ragged, ragged_on_disk, write_rows
 
 
 def stack_segments(X):
@@ -20,7 +20,7 @@ def stack_segments(X):
     after another, else a new file."""
     X = list(X)
     owners = np.repeat(np.arange(len(X)), [len(x) for x in X])
-    if not (X and all(backing_file(x) is not None for x in X)):
+    if not on_disk(X):
         return np.concatenate(X, axis=0), owners
     view = contiguous_view(X)
     return (write_rows(X)[0] if view is None else view), owners
