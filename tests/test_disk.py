@@ -204,6 +204,32 @@ def test_latif_encoders_train_on_segments_on_disk_as_in_memory(encoder):
     for a, b in zip(codes, expected.transform(ragged(arrays))):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
 
+def test_the_cvae_cross_fits_its_auxiliary_on_folds_kept_on_disk():
+    """condition="predicted" fits an auxiliary classifier per fold of the training segments: the
+    folds it is given stay on disk (no copy of them in memory), with the codes of the same fit in
+    memory."""
+    arrays = [a * 3 + 1 for a in _stacks([5, 3, 8, 4, 6, 2], width=12, seed=4)]
+    y = np.array(["a", "b", "a", "b", "a", "b"])
+    groups = np.array(["s1", "s1", "s2", "s2", "s3", "s3"])
+    params = dict(latent_size=3, hidden=(8,), max_epochs=2, batch_size=4, condition="predicted", cv=3,
+                  random_state=0)
+    expected = CVAEEncoder(**params).fit_transform(ragged(arrays), y, groups=groups)
+    fitted_on = []
+    original = CVAEEncoder._new_auxiliary
+
+    def spy(self):
+        auxiliary = original(self)
+        fit = auxiliary.fit
+        auxiliary.fit = lambda X, y: (fitted_on.append(on_disk(X)), fit(X, y))[1]
+        return auxiliary
+
+    with mock.patch.object(CVAEEncoder, "_new_auxiliary", spy):
+        codes = CVAEEncoder(**params).fit_transform(ragged_on_disk(arrays), y, groups=groups)
+    assert fitted_on == [True] * 4  # auxiliary_ on all segments, then one per fold
+    for a, b in zip(codes, expected):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
 
 def test_only_this_librarys_files_count_as_on_disk_and_they_travel_to_workers(tmp_path):
     """joblib hands large arrays to its workers as memmaps of its own, and a user may pass one:

@@ -23,7 +23,7 @@ from sklearn.utils import check_array
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from .._disk import blocks, on_disk, write_rows
+from .._disk import blocks, on_disk, take, write_rows
 from ..features.scaling import mean_std
 from ..features.segments import ragged, stack_segments
 
@@ -532,8 +532,9 @@ class CVAEEncoder(_LatentEncoder):
             if len(seen) == 1:  # the other folds hold one class: it is all a classifier could say
                 posteriors[test, np.searchsorted(self.classes_, seen[0])] = 1.0
             else:
-                posteriors[test] = self._posteriors(self._new_auxiliary().fit(scaled[train], labels[train]),
-                                                    scaled[test])
+                # take: a fold of segments on disk stays there (a file of its own)
+                posteriors[test] = self._posteriors(self._new_auxiliary().fit(take(scaled, train), labels[train]),
+                                                    take(scaled, test))
         return posteriors
 
     def _module_params(self):
