@@ -1,13 +1,14 @@
 """Time and peak memory of an evaluation against corpus size, on a Dask LocalCluster of 1 or 2 workers.
 
 For each size, a synthetic corpus of that many utterances is written as WAV files (what travels to
-a worker is a path). Each system is then evaluated on it (speaker k-fold) on a fresh LocalCluster
-of ``--workers`` worker processes (one thread each), with a fresh feature cache (``memory=``: the
+a worker is a path). Each system is then evaluated on it (speaker k-fold), in a new process (so
+that no run's memory includes what an earlier one left behind), on a fresh LocalCluster of
+``--workers`` worker processes (one thread each), with a fresh feature cache (``memory=``: the
 features are computed, not read, and each fold reads its own from the cache). The workers have
 imported the library and compiled its numba kernels before the clock starts (once in a worker's
 life, not once per run), and run without Dask's eager memory trimming (``UNSET_TRIM``, as
-docs/scaling.md starts them). A sampler adds up the resident memory of this process and every process it started (the cluster's workers and
-nannies) every 50 ms: ``peak_rss_mb`` is the highest sum, ``peak_process_mb`` the highest single
+docs/scaling.md starts them). A sampler adds up the resident memory of that process and every
+process it started (the cluster's workers and nannies) every 50 ms: ``peak_rss_mb`` is the highest sum, ``peak_process_mb`` the highest single
 process, and ``peak_process_anon_mb`` the highest single process's anonymous memory (resident
 memory less the pages mapped from files: with the cache, a fold's features lie in a memory-mapped
 file, whose pages the kernel drops and reads back as it needs room, so they count in RSS while
@@ -18,10 +19,12 @@ Run: python benchmarks/scaling.py [--systems baseline dnn-elm] [--sizes 1000 500
 Each run is a new file ``<out>/synthetic/scaling--<system>--<hash>.json`` (``_results.py``).
 """
 import argparse
+import multiprocessing
 import tempfile
 import threading
 import time
 import warnings
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import dask
@@ -100,6 +103,8 @@ def warm_up():
 
 
 def measure(system, corpus, workers, cache):
+    warnings.simplefilter("ignore")  # synthetic audio draws outlier and convergence warnings by the hundred
+    dask.config.set(UNSET_TRIM)  # workers as docs/scaling.md starts them: without eager memory trimming
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
                       memory_limit=0, env={"OMP_NUM_THREADS": "1"}) as cluster, Client(cluster) as client:
         client.run(warm_up)
@@ -118,6 +123,13 @@ def measure(system, corpus, workers, cache):
                 ua=round(report.ua, 3))
 
 
+def measure_in_new_process(*args):
+    """:func:`measure` in a process of its own: the memory a row reports is its run's, not also
+    what the runs before it left in this process's heap."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(measure, *args).result()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--systems", nargs="+", default=["baseline", "dnn-elm"])
@@ -128,8 +140,6 @@ def main():
                         help="the corpus generated here (the only one: its size is the variable)")
     parser.add_argument("--out", type=Path, help="results root (default: benchmarks/results)")
     args = parser.parse_args()
-    warnings.simplefilter("ignore")  # synthetic audio draws outlier and convergence warnings by the hundred
-    dask.config.set(UNSET_TRIM)  # workers as docs/scaling.md starts them: without eager memory trimming
     rows = {system: [] for system in args.systems}
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.sizes:
@@ -139,7 +149,7 @@ def main():
             for system in args.systems:
                 for workers in args.workers:
                     with tempfile.TemporaryDirectory(dir=tmp) as cache:
-                        row = dict(utterances=n, workers=workers, **measure(system, corpus, workers, cache))
+                        row = dict(utterances=n, workers=workers, **measure_in_new_process(system, corpus, workers, cache))
                     rows[system].append(row)
                     print(f"{system:>9} {n:>6} utterances, {workers} worker(s): {row['seconds']:7.1f} s "
                           f"(features {row['extraction_seconds']:6.1f} s), peak RSS {row['peak_rss_mb']:6d} MB "
@@ -150,7 +160,7 @@ def main():
         settings = {"system": system_settings(system, **overrides), "sizes": args.sizes,
                     "workers": args.workers, "duration_s": args.duration, "n_speakers": N_SPEAKERS}
         out = write_run("scaling", "synthetic", system, settings, dict(
-            overrides=overrides, settings_recorded=True, cv=CV, rows=measured,
+            overrides=overrides, settings_recorded=True, cv=CV, rows=measured, process_per_row=True,
             command=command("scaling.py", system, corpus="synthetic", extra=[
                 "--sizes", *map(str, args.sizes), "--workers", *map(str, args.workers),
                 "--duration", f"{args.duration:g}"]),
