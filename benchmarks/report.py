@@ -703,7 +703,8 @@ def scaling_section(runs):
         "An evaluation (5 speaker folds) of synthetic corpora of one-second WAV files on a Dask LocalCluster of "
         "1 or 2 worker processes of one thread, each with a fresh feature cache: wall time (features: filling "
         "the cache; folds: the rest), the speed-up of 2 workers over 1, and the peak resident memory of all "
-        "processes together (this one, the workers, their nannies), of the largest one, and the largest one's "
+        "processes together (the evaluating process, a new one per row since `process_per_row`, and its "
+        "workers), of the largest one, and the largest one's "
         "anonymous memory (RSS less the pages mapped from files, such as the memory-mapped features a fold "
         "trains on, which the kernel drops and reads back when it needs room; blank: not recorded) "
         "([scaling.md](scaling.md)).", "",

@@ -7,12 +7,12 @@ that no run's memory includes what an earlier one left behind), on a fresh Local
 features are computed, not read, and each fold reads its own from the cache). The workers have
 imported the library and compiled its numba kernels before the clock starts (once in a worker's
 life, not once per run), and run without Dask's eager memory trimming (``UNSET_TRIM``, as
-docs/scaling.md starts them). A sampler adds up the resident memory of that process and every
-process it started (the cluster's workers and nannies) every 50 ms: ``peak_rss_mb`` is the highest sum, ``peak_process_mb`` the highest single
-process, and ``peak_process_anon_mb`` the highest single process's anonymous memory (resident
-memory less the pages mapped from files: with the cache, a fold's features lie in a memory-mapped
-file, whose pages the kernel drops and reads back as it needs room, so they count in RSS while
-there is room but never need it).
+docs/scaling.md starts them). A sampler adds up the resident memory of that process (which runs
+the cluster's scheduler and nannies) and of its workers every 50 ms: ``peak_rss_mb`` is the
+highest sum, ``peak_process_mb`` the highest single process, and ``peak_process_anon_mb`` the
+highest single process's anonymous memory (resident memory less the pages mapped from files:
+with the cache, a fold's features lie in a memory-mapped file, whose pages the kernel drops and
+reads back as it needs room, so they count in RSS while there is room but never need it).
 
 Run: python benchmarks/scaling.py [--systems baseline dnn-elm] [--sizes 1000 5000 20000] [--workers 1 2]
 
@@ -149,7 +149,8 @@ def main():
             for system in args.systems:
                 for workers in args.workers:
                     with tempfile.TemporaryDirectory(dir=tmp) as cache:
-                        row = dict(utterances=n, workers=workers, **measure_in_new_process(system, corpus, workers, cache))
+                        result = measure_in_new_process(system, corpus, workers, cache)
+                    row = dict(utterances=n, workers=workers, **result)
                     rows[system].append(row)
                     print(f"{system:>9} {n:>6} utterances, {workers} worker(s): {row['seconds']:7.1f} s "
                           f"(features {row['extraction_seconds']:6.1f} s), peak RSS {row['peak_rss_mb']:6d} MB "

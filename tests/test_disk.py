@@ -79,8 +79,8 @@ def test_a_dense_array_on_disk_stays_on_disk_when_taken_or_scaled():
     assert on_disk(X) and np.array_equal(X, dense)
     assert take(X, np.arange(7)) is X
     for idx in ([5, 1, 1], np.array([True, False] * 3 + [True]), slice(2, 5)):
-        taken = take_utterances(X, idx)
-        assert on_disk(taken) and np.array_equal(taken, dense[idx])
+        for taken in (take(X, idx), take_utterances(X, idx)):
+            assert on_disk(taken) and np.array_equal(taken, dense[idx])
     assert take(X, []).shape == (0, 4, 5)
     with mock.patch("sklearn_ser._disk._BLOCK_VALUES", 40):  # two rows a block: several blocks
         scaler = BinStandardScaler().fit(X)
@@ -204,6 +204,7 @@ def test_latif_encoders_train_on_segments_on_disk_as_in_memory(encoder):
     for a, b in zip(codes, expected.transform(ragged(arrays))):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
 
+
 def test_the_cvae_cross_fits_its_auxiliary_on_folds_kept_on_disk():
     """condition="predicted" fits an auxiliary classifier per fold of the training segments: the
     folds it is given stay on disk (no copy of them in memory), with the codes of the same fit in
@@ -214,21 +215,22 @@ def test_the_cvae_cross_fits_its_auxiliary_on_folds_kept_on_disk():
     params = dict(latent_size=3, hidden=(8,), max_epochs=2, batch_size=4, condition="predicted", cv=3,
                   random_state=0)
     expected = CVAEEncoder(**params).fit_transform(ragged(arrays), y, groups=groups)
-    fitted_on = []
+    fitted_on, scored = [], []
     original = CVAEEncoder._new_auxiliary
 
     def spy(self):
         auxiliary = original(self)
-        fit = auxiliary.fit
+        fit, predict_proba = auxiliary.fit, auxiliary.predict_proba
         auxiliary.fit = lambda X, y: (fitted_on.append(on_disk(X)), fit(X, y))[1]
+        auxiliary.predict_proba = lambda X: (scored.append(on_disk(X)), predict_proba(X))[1]
         return auxiliary
 
     with mock.patch.object(CVAEEncoder, "_new_auxiliary", spy):
         codes = CVAEEncoder(**params).fit_transform(ragged_on_disk(arrays), y, groups=groups)
     assert fitted_on == [True] * 4  # auxiliary_ on all segments, then one per fold
+    assert scored == [True] * 3  # each fold's held-out segments
     for a, b in zip(codes, expected):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
-
 
 
 def test_only_this_librarys_files_count_as_on_disk_and_they_travel_to_workers(tmp_path):
