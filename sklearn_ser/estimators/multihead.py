@@ -13,7 +13,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from ..metrics import check_known_labels
-from .net import SegmentNetClassifier, pool_posteriors
+from .net import SegmentNetClassifier, pool_posteriors, rows_into
 
 HEAD_UPDATES = ("alternate", "joint")
 
@@ -166,12 +166,13 @@ class MultiHeadNetClassifier(SegmentNetClassifier):
         check_is_fitted(self, "label_encoders_")
         segments, owners = self._stack(X)
         segments = self._check_X(segments, reset=False)
-        per_head = [[] for _ in self.label_encoders_]
-        for logits in self.forward_iter(segments, training=False):
+        per_head, start = [None] * len(self.label_encoders_), 0
+        for logits in self.forward_iter(segments, training=False):  # gathered as SERNetClassifier's
             logits = (logits,) if isinstance(logits, torch.Tensor) else logits
             for h, head in enumerate(logits):
-                per_head[h].append(torch.softmax(head, dim=-1).cpu().numpy())
-        return [self._per_utterance(np.concatenate(p), owners) for p in per_head]
+                per_head[h] = rows_into(per_head[h], torch.softmax(head, dim=-1).cpu().numpy(), start, len(segments))
+            start += len(logits[0])
+        return [self._per_utterance(p, owners) for p in per_head]
 
     def predict_proba(self, X):
         pooled = [np.vstack([pool_posteriors(p, self.pooling) for p in head])

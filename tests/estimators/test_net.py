@@ -33,6 +33,25 @@ def test_predictions_do_not_depend_on_the_order_of_the_samples():
     np.testing.assert_array_equal(net.predict(X[order]), net.predict(X)[order])
 
 
+def test_predict_proba_gathers_its_batches_as_skorchs_concatenation_does():
+    """SERNetClassifier copies each batch's posteriors into one array made up front (skorch keeps
+    them all and concatenates): the same values, a last short batch and per-step outputs included."""
+    from skorch import NeuralNetClassifier
+
+    X, y, groups = _blobs()
+    X = X.astype(np.float32)  # skorch's own predict_proba takes X as it is
+    net = SERNetClassifier(FrameDNN, batch_size=16, max_epochs=2, verbose=0).fit(X, y, groups=groups)
+    assert len(X[:-5]) % 16 and len(X[:-5]) > 16  # several batches, the last one short
+    expected = NeuralNetClassifier.predict_proba(net, X[:-5])
+    assert net.predict_proba(X[:-5]).dtype == expected.dtype
+    np.testing.assert_array_equal(net.predict_proba(X[:-5]), expected)
+    steps = np.random.default_rng(1).standard_normal((37, 6, 8)).astype(np.float32)
+    step_net = SERStepNetClassifier(SequenceLSTM, module__n_cells=8, max_epochs=1, batch_size=16,
+                                    verbose=0).fit(steps, np.resize(["a", "b"], 37), groups=np.arange(37) % 5)
+    np.testing.assert_array_equal(step_net.predict_segment_proba(steps),
+                                  NeuralNetClassifier.predict_proba(step_net, steps))
+
+
 def test_learns_string_labels_and_infers_module_sizes():
     X, y, groups = _blobs()
     net = SERNetClassifier(FrameDNN, batch_size=32, verbose=0).fit(X, y, groups=groups)
