@@ -366,10 +366,10 @@ class SERNetClassifier(NeuralNetClassifier):
         # between each batch's large freed buffers, fragment glibc's heap (on 1.6 M frames it grew
         # by 700 MB of free memory). Copied into one array made up front, they are freed at once.
         nonlin = self._get_predict_nonlinearity()
-        proba, start = None, 0
+        proba, start, n_rows = None, 0, get_len(X)
         for out in self.forward_iter(X, training=False):
             out = to_numpy(nonlin(out[0] if isinstance(out, tuple) else out))
-            proba = rows_into(proba, out, start, get_len(X))
+            proba = rows_into(proba, out, start, n_rows)
             start += len(out)
         return super().predict_proba(X) if proba is None else proba  # nothing to predict: skorch's error
 
